@@ -1,0 +1,99 @@
+"""Checks across sections of a valid policy: names used in one place must exist in another."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path as FsPath
+
+from clearance.errors import PolicyError
+from clearance.policy._models import BuiltinSuite, Policy, UserSuite
+from clearance.policy._vocab import AREAS, BUILTIN_METRICS, BUILTIN_SUITES, USER_SUITE_METRICS
+from clearance.policy._yamlmap import Located, Path
+
+
+def known_metrics(policy: Policy) -> list[str]:
+    """Every metric a gate of this policy may name."""
+    metrics = list(BUILTIN_METRICS)
+    for suite in policy.suites:
+        names = BUILTIN_SUITES[suite.name] if isinstance(suite, BuiltinSuite) else USER_SUITE_METRICS
+        metrics.extend(f"{suite.name}.{m}" for m in names)
+    return metrics
+
+
+def cross_check(policy: Policy, located: Located, file: str) -> None:
+    """Raise :class:`PolicyError` at the first inconsistency."""
+    for problem in _problems(policy, located, file):
+        path, message, fix = problem
+        line, column = located.position(path)
+        raise PolicyError(message, file=file, line=line, column=column,
+                          path=".".join(str(p) for p in path), fix=fix)
+
+
+Problem = tuple[Path, str, str]
+
+
+def _problems(policy: Policy, located: Located, file: str) -> Iterator[Problem]:
+    yield from _suite_problems(policy, file)
+    yield from _gate_problems(policy)
+    yield from _rollout_problems(policy)
+    yield from _trigger_problems(policy)
+
+
+def _suite_problems(policy: Policy, file: str) -> Iterator[Problem]:
+    seen: set[str] = set()
+    folder = FsPath(file).parent
+    for i, suite in enumerate(policy.suites):
+        if suite.name in seen:
+            yield (("suites", i), f"suite '{suite.name}' is declared twice",
+                   "give each suite a unique name")
+        seen.add(suite.name)
+        path = suite.path if isinstance(suite, UserSuite | BuiltinSuite) else None
+        if path and not (folder / path).exists():
+            yield (("suites", i, "path"), f"dataset '{path}' does not exist",
+                   f"paths are relative to {folder.resolve()}; fix the path or create the file")
+
+
+def _gate_problems(policy: Policy) -> Iterator[Problem]:
+    metrics = known_metrics(policy)
+    for area in AREAS:
+        for i, gate in enumerate(getattr(policy.gates, area)):
+            where: Path = ("gates", area, i, "metric")
+            if gate.metric not in metrics:
+                close = difflib.get_close_matches(gate.metric, metrics, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else (
+                    "declare the suite under 'suites', or use a built-in metric "
+                    "(see 'clearance schema')")
+                yield where, f"gate metric '{gate.metric}' is not reported by any suite", hint
+            if gate.vs_baseline and policy.targets.baseline is None:
+                yield (("gates", area, i, "vs_baseline"),
+                       "a vs_baseline gate needs a baseline target",
+                       "add targets.baseline, or use 'min'/'max' instead")
+
+
+def _rollout_problems(policy: Policy) -> Iterator[Problem]:
+    for i, stage in enumerate(policy.rollout.stages):
+        for j, duty in enumerate(stage.approvals):
+            owners = getattr(policy.owners, duty)
+            if not owners.people:
+                yield (("rollout", "stages", i, "approvals", j),
+                       f"stage '{stage.label}' requires approval by '{duty}' but no one holds it",
+                       f"name people under owners.{duty}")
+            elif len(set(owners.people)) < owners.min_approvals:
+                yield (("owners", duty, "min_approvals"),
+                       f"{owners.min_approvals} approvals required but only "
+                       f"{len(set(owners.people))} people hold '{duty}'",
+                       "lower min_approvals or name more people")
+
+
+def _trigger_problems(policy: Policy) -> Iterator[Problem]:
+    seen: set[str] = set()
+    tools = {tool.name for tool in policy.card.tools}
+    for i, trigger in enumerate(policy.triggers):
+        if trigger.label in seen:
+            yield (("triggers", i), f"two triggers are named '{trigger.label}'",
+                   "give each trigger a unique 'name'")
+        seen.add(trigger.label)
+        if trigger.tool and tools and trigger.tool not in tools:
+            yield (("triggers", i, "tool"), f"tool '{trigger.tool}' is not declared in card.tools",
+                   "declare it under card.tools or fix the name")
