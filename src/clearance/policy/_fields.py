@@ -10,7 +10,9 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 
-def model_at(root: type[BaseModel], path: tuple[str | int, ...], data: Any) -> type[BaseModel] | None:
+def model_at(
+    root: type[BaseModel], path: tuple[str | int, ...], data: Any
+) -> type[BaseModel] | None:
     """The model class describing the mapping at ``path`` of ``data``, if any."""
     current: Any = root
     node = data

@@ -65,7 +65,9 @@ def parse_policy(text: str, *, file: FsPath, require_env: bool = True) -> Policy
     if not isinstance(located.data, dict):
         raise PolicyError(
             f"the policy must be a mapping of keys, found {_kind(located.data)}",
-            file=name, line=1, column=1,
+            file=name,
+            line=1,
+            column=1,
             fix="start from 'clearance init'",
         )
     secrets: set[str] = set()
@@ -84,15 +86,20 @@ def _read(file: FsPath) -> str:
         return file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PolicyError(
-            "policy file not found", file=str(file),
+            "policy file not found",
+            file=str(file),
             fix="run 'clearance init' to write one, or pass --policy PATH",
         ) from None
     except IsADirectoryError:
-        raise PolicyError("is a folder, not a file", file=str(file),
-                          fix="pass the policy file itself with --policy") from None
+        raise PolicyError(
+            "is a folder, not a file",
+            file=str(file),
+            fix="pass the policy file itself with --policy",
+        ) from None
     except UnicodeDecodeError as exc:
-        raise PolicyError(f"not UTF-8 text (byte {exc.start})", file=str(file),
-                          fix="save the file as UTF-8") from None
+        raise PolicyError(
+            f"not UTF-8 text (byte {exc.start})", file=str(file), fix="save the file as UTF-8"
+        ) from None
     except OSError as exc:
         raise PolicyError(f"cannot read: {exc.strerror}", file=str(file)) from None
 
@@ -131,7 +138,10 @@ def _substitute(
             line, column = located.position(path)
             raise PolicyError(
                 f"environment variable {var} is not set",
-                file=file, line=line, column=column, path=_dotted(path),
+                file=file,
+                line=line,
+                column=column,
+                path=_dotted(path),
                 fix=f"export {var}=... or write ${{{var}:-default}}",
             )
         resolved = found if found is not None else (default or "")
@@ -155,7 +165,11 @@ def _explain(exc: ValidationError, located: Located, file: str) -> PolicyError:
     if len(errors) > 1:
         message += f" ({len(errors) - 1} more problem(s) after this one)"
     return PolicyError(
-        message, file=file, line=line, column=column, path=_dotted(path) or "(top level)",
+        message,
+        file=file,
+        line=line,
+        column=column,
+        path=_dotted(path) or "(top level)",
         fix=_fix(first, path, located.data),
     )
 
@@ -165,18 +179,24 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> Path:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, Mapping) and part in node:
+        found, child = _child(node, part)
+        if found:
             path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            path.append(part)
-            node = node[part]
+            node = child
         elif isinstance(node, Mapping) and isinstance(part, str) and path and _is_tag(part):
             continue  # discriminated-union tag, not a key in the file
         else:
             path.append(part)
             break
     return tuple(path)
+
+
+def _child(node: Any, part: int | str) -> tuple[bool, Any]:
+    if isinstance(node, Mapping) and part in node:
+        return True, node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return True, node[part]
+    return False, None
 
 
 def _is_tag(part: str) -> bool:

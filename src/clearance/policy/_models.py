@@ -190,8 +190,11 @@ Target = Annotated[
     Annotated[OpenAITarget, Tag("openai")]
     | Annotated[PythonTarget, Tag("python")]
     | Annotated[RecordedTarget, Tag("recorded")],
-    Discriminator(_adapter_tag, custom_error_type="invalid_adapter",
-                  custom_error_message="adapter must be one of: openai, python, recorded"),
+    Discriminator(
+        _adapter_tag,
+        custom_error_type="invalid_adapter",
+        custom_error_message="adapter must be one of: openai, python, recorded",
+    ),
 ]
 
 
@@ -208,8 +211,16 @@ class Targets(Strict):
 
 
 ScorerKind = Literal[
-    "exact", "includes", "regex", "numeric", "choice", "json", "json_schema",
-    "similarity", "refusal", "judge",
+    "exact",
+    "includes",
+    "regex",
+    "numeric",
+    "choice",
+    "json",
+    "json_schema",
+    "similarity",
+    "refusal",
+    "judge",
 ]
 
 

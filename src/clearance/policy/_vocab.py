@@ -7,19 +7,35 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 Area = Literal[
-    "capability", "safety", "security", "privacy", "reliability",
-    "cost", "latency", "monitoring", "rollback", "documentation",
+    "capability",
+    "safety",
+    "security",
+    "privacy",
+    "reliability",
+    "cost",
+    "latency",
+    "monitoring",
+    "rollback",
+    "documentation",
 ]
 AREAS: tuple[Area, ...] = get_args(Area)
 
 Duty = Literal[
-    "approve_changes", "own_evals", "review_incidents",
-    "disable_tools", "handle_data_requests", "rotate_provider_keys",
+    "approve_changes",
+    "own_evals",
+    "review_incidents",
+    "disable_tools",
+    "handle_data_requests",
+    "rotate_provider_keys",
 ]
 DUTIES: tuple[Duty, ...] = get_args(Duty)
 
 StageKind = Literal[
-    "offline_evals", "internal_dogfood", "limited_beta", "canary", "staged_rollout",
+    "offline_evals",
+    "internal_dogfood",
+    "limited_beta",
+    "canary",
+    "staged_rollout",
     "full_rollout",
 ]
 STAGE_ORDER: tuple[StageKind, ...] = get_args(StageKind)
@@ -27,7 +43,11 @@ STAGE_ORDER: tuple[StageKind, ...] = get_args(StageKind)
 Action = Literal["rollback", "pause", "disable_tool", "notify"]
 
 BuiltinSuiteName = Literal[
-    "harmful-refusal", "over-refusal", "prompt-injection", "pii-leakage", "consistency",
+    "harmful-refusal",
+    "over-refusal",
+    "prompt-injection",
+    "pii-leakage",
+    "consistency",
 ]
 BUILTIN_SUITES: dict[str, tuple[str, ...]] = {
     "harmful-refusal": ("refusal_rate",),
@@ -65,16 +85,32 @@ BUILTIN_METRICS: dict[str, str] = {
 """Metrics clearance computes itself, usable in gates without declaring a suite."""
 
 TelemetryMetric = Literal[
-    "latency_ms", "input_tokens", "output_tokens", "cost_usd", "quality", "feedback",
-    "safety_event", "escalated", "schema_ok", "hallucination_report", "retrieval_score",
-    "tool_calls", "tool_errors",
+    "latency_ms",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "quality",
+    "feedback",
+    "safety_event",
+    "escalated",
+    "schema_ok",
+    "hallucination_report",
+    "retrieval_score",
+    "tool_calls",
+    "tool_errors",
 ]
 TELEMETRY_METRICS: tuple[TelemetryMetric, ...] = get_args(TelemetryMetric)
 """Numeric or boolean fields of a telemetry event that a trigger may watch."""
 
 TriggerKind = Literal[
-    "schema_failure_rate", "hallucination_reports", "safety_incident", "cost_spike",
-    "latency_slo_breach", "retrieval_quality_drop", "tool_call_errors", "custom",
+    "schema_failure_rate",
+    "hallucination_reports",
+    "safety_incident",
+    "cost_spike",
+    "latency_slo_breach",
+    "retrieval_quality_drop",
+    "tool_call_errors",
+    "custom",
 ]
 
 Statistic = Literal["rate", "mean", "count", "share_above"]

@@ -16,7 +16,9 @@ def known_metrics(policy: Policy) -> list[str]:
     """Every metric a gate of this policy may name."""
     metrics = list(BUILTIN_METRICS)
     for suite in policy.suites:
-        names = BUILTIN_SUITES[suite.name] if isinstance(suite, BuiltinSuite) else USER_SUITE_METRICS
+        names = (
+            BUILTIN_SUITES[suite.name] if isinstance(suite, BuiltinSuite) else USER_SUITE_METRICS
+        )
         metrics.extend(f"{suite.name}.{m}" for m in names)
     return metrics
 
@@ -26,8 +28,14 @@ def cross_check(policy: Policy, located: Located, file: str) -> None:
     for problem in _problems(policy, located, file):
         path, message, fix = problem
         line, column = located.position(path)
-        raise PolicyError(message, file=file, line=line, column=column,
-                          path=".".join(str(p) for p in path), fix=fix)
+        raise PolicyError(
+            message,
+            file=file,
+            line=line,
+            column=column,
+            path=".".join(str(p) for p in path),
+            fix=fix,
+        )
 
 
 Problem = tuple[Path, str, str]
@@ -45,13 +53,19 @@ def _suite_problems(policy: Policy, file: str) -> Iterator[Problem]:
     folder = FsPath(file).parent
     for i, suite in enumerate(policy.suites):
         if suite.name in seen:
-            yield (("suites", i), f"suite '{suite.name}' is declared twice",
-                   "give each suite a unique name")
+            yield (
+                ("suites", i),
+                f"suite '{suite.name}' is declared twice",
+                "give each suite a unique name",
+            )
         seen.add(suite.name)
         path = suite.path if isinstance(suite, UserSuite | BuiltinSuite) else None
         if path and not (folder / path).exists():
-            yield (("suites", i, "path"), f"dataset '{path}' does not exist",
-                   f"paths are relative to {folder.resolve()}; fix the path or create the file")
+            yield (
+                ("suites", i, "path"),
+                f"dataset '{path}' does not exist",
+                f"paths are relative to {folder.resolve()}; fix the path or create the file",
+            )
 
 
 def _gate_problems(policy: Policy) -> Iterator[Problem]:
@@ -61,14 +75,21 @@ def _gate_problems(policy: Policy) -> Iterator[Problem]:
             where: Path = ("gates", area, i, "metric")
             if gate.metric not in metrics:
                 close = difflib.get_close_matches(gate.metric, metrics, n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'?" if close else (
-                    "declare the suite under 'suites', or use a built-in metric "
-                    "(see 'clearance schema')")
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else (
+                        "declare the suite under 'suites', or use a built-in metric "
+                        "(see 'clearance schema')"
+                    )
+                )
                 yield where, f"gate metric '{gate.metric}' is not reported by any suite", hint
             if gate.vs_baseline and policy.targets.baseline is None:
-                yield (("gates", area, i, "vs_baseline"),
-                       "a vs_baseline gate needs a baseline target",
-                       "add targets.baseline, or use 'min'/'max' instead")
+                yield (
+                    ("gates", area, i, "vs_baseline"),
+                    "a vs_baseline gate needs a baseline target",
+                    "add targets.baseline, or use 'min'/'max' instead",
+                )
 
 
 def _rollout_problems(policy: Policy) -> Iterator[Problem]:
@@ -76,14 +97,18 @@ def _rollout_problems(policy: Policy) -> Iterator[Problem]:
         for j, duty in enumerate(stage.approvals):
             owners = getattr(policy.owners, duty)
             if not owners.people:
-                yield (("rollout", "stages", i, "approvals", j),
-                       f"stage '{stage.label}' requires approval by '{duty}' but no one holds it",
-                       f"name people under owners.{duty}")
+                yield (
+                    ("rollout", "stages", i, "approvals", j),
+                    f"stage '{stage.label}' requires approval by '{duty}' but no one holds it",
+                    f"name people under owners.{duty}",
+                )
             elif len(set(owners.people)) < owners.min_approvals:
-                yield (("owners", duty, "min_approvals"),
-                       f"{owners.min_approvals} approvals required but only "
-                       f"{len(set(owners.people))} people hold '{duty}'",
-                       "lower min_approvals or name more people")
+                yield (
+                    ("owners", duty, "min_approvals"),
+                    f"{owners.min_approvals} approvals required but only "
+                    f"{len(set(owners.people))} people hold '{duty}'",
+                    "lower min_approvals or name more people",
+                )
 
 
 def _trigger_problems(policy: Policy) -> Iterator[Problem]:
@@ -91,9 +116,15 @@ def _trigger_problems(policy: Policy) -> Iterator[Problem]:
     tools = {tool.name for tool in policy.card.tools}
     for i, trigger in enumerate(policy.triggers):
         if trigger.label in seen:
-            yield (("triggers", i), f"two triggers are named '{trigger.label}'",
-                   "give each trigger a unique 'name'")
+            yield (
+                ("triggers", i),
+                f"two triggers are named '{trigger.label}'",
+                "give each trigger a unique 'name'",
+            )
         seen.add(trigger.label)
         if trigger.tool and tools and trigger.tool not in tools:
-            yield (("triggers", i, "tool"), f"tool '{trigger.tool}' is not declared in card.tools",
-                   "declare it under card.tools or fix the name")
+            yield (
+                ("triggers", i, "tool"),
+                f"tool '{trigger.tool}' is not declared in card.tools",
+                "declare it under card.tools or fix the name",
+            )

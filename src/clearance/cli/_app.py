@@ -1,0 +1,19 @@
+"""The Typer application: registers each command module. Parsing and printing only."""
+
+from __future__ import annotations
+
+import typer
+
+from clearance.cli import _audit_cmds, _policy_cmds
+
+app = typer.Typer(
+    name="clearance",
+    help="Release checks, cards, approvals and staged rollout for models and AI systems.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(_policy_cmds.init)
+app.command()(_policy_cmds.validate)
+app.command()(_policy_cmds.schema)
+app.add_typer(_audit_cmds.audit_app, name="audit")

@@ -1,0 +1,207 @@
+"""SQLAlchemy 2 typed tables of the store. Migrations in ``migrations/`` create them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+"""Auto-increment ids: BIGINT on PostgreSQL, INTEGER (rowid) on SQLite."""
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class Release(Base):
+    """A candidate proposed for release, with what it was checked against."""
+
+    __tablename__ = "releases"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    system: Mapped[str] = mapped_column(String(200))
+    candidate_fingerprint: Mapped[str] = mapped_column(String(64))
+    baseline_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    policy_hash: Mapped[str] = mapped_column(String(64))
+    evidence_hash: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), default="open")
+    created_by: Mapped[str] = mapped_column(String(200))
+    evidence_changed_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class EvalRun(Base):
+    """One suite run against one target; resumable until ``status`` is complete."""
+
+    __tablename__ = "eval_runs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    target_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    suite: Mapped[str] = mapped_column(String(200))
+    suite_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class SampleResult(Base):
+    """One sample (and repeat) of a run: the response, its score, its cost and latency."""
+
+    __tablename__ = "sample_results"
+    __table_args__ = (UniqueConstraint("run_id", "sample_id", "repeat"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("eval_runs.id", ondelete="CASCADE"))
+    sample_id: Mapped[str] = mapped_column(String(200))
+    repeat: Mapped[int] = mapped_column(Integer, default=0)
+    category: Mapped[str | None] = mapped_column(String(100))
+    output: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    ttft_ms: Mapped[float | None] = mapped_column(Float)
+    input_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    tokens_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    cost_usd: Mapped[float | None] = mapped_column(Float)
+    response_id: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Check(Base):
+    """One ``clearance check`` decision and its report."""
+
+    __tablename__ = "checks"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    decision: Mapped[str] = mapped_column(String(16))
+    evidence_hash: Mapped[str] = mapped_column(String(64))
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class GateResult(Base):
+    __tablename__ = "gate_results"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))
+    area: Mapped[str] = mapped_column(String(32))
+    metric: Mapped[str] = mapped_column(String(200))
+    value: Mapped[float | None] = mapped_column(Float)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class Approval(Base):
+    __tablename__ = "approvals"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    role: Mapped[str] = mapped_column(String(64))
+    approver: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    voided_at: Mapped[datetime | None]
+
+
+class Waiver(Base):
+    __tablename__ = "waivers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    area: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """One entry of the hash-chained audit log. ``ts`` and ``payload`` are stored as the
+    exact text that was hashed, so verification does not depend on database types."""
+
+    __tablename__ = "audit_events"
+    seq: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    ts: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(400))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class RolloutRow(Base):
+    __tablename__ = "rollouts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(32))
+    stage_index: Mapped[int] = mapped_column(Integer, default=0)
+    weight: Mapped[float] = mapped_column(Float, default=0.0)
+    salt: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StageHistory(Base):
+    __tablename__ = "rollout_stages"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    rollout_id: Mapped[int] = mapped_column(ForeignKey("rollouts.id", ondelete="CASCADE"))
+    stage_index: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(64))
+    weight: Mapped[float] = mapped_column(Float)
+    entered_at: Mapped[datetime]
+    exited_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    reasons: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TelemetryEvent(Base):
+    """One request's telemetry (see DESIGN.md); ``event_id`` makes ingestion idempotent."""
+
+    __tablename__ = "telemetry_events"
+    __table_args__ = (Index("ix_telemetry_release_id", "release", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(100), unique=True)
+    release: Mapped[str] = mapped_column(String(200))
+    arm: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    ts: Mapped[datetime]
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    input_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    cost_usd: Mapped[float | None] = mapped_column(Float)
+    quality: Mapped[float | None] = mapped_column(Float)
+    feedback: Mapped[int | None] = mapped_column(Integer)
+    safety_event: Mapped[bool | None] = mapped_column(Boolean)
+    escalated: Mapped[bool | None] = mapped_column(Boolean)
+    schema_ok: Mapped[bool | None] = mapped_column(Boolean)
+    hallucination_report: Mapped[bool | None] = mapped_column(Boolean)
+    retrieval_score: Mapped[float | None] = mapped_column(Float)
+    tool_calls: Mapped[int | None] = mapped_column(Integer)
+    tool_errors: Mapped[int | None] = mapped_column(Integer)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
