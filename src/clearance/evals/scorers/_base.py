@@ -37,8 +37,9 @@ class Score:
             raise ValueError(f"a score value must lie in [0, 1], got {self.value!r}")
 
 
-def binary(ok: bool, label: str | None = None, explanation: str | None = None,
-           **details: Any) -> Score:
+def binary(
+    ok: bool, label: str | None = None, explanation: str | None = None, **details: Any
+) -> Score:
     """A pass/fail ``Score``: value 1.0 when ``ok``, else 0.0."""
     return Score(1.0 if ok else 0.0, ok, label, explanation, details)
 
