@@ -23,7 +23,8 @@ def log(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Show the audit log."""
-    rows = governance.entries(store_at(db), since=since, limit=limit, subject=subject)
+    with store_at(db) as store:
+        rows = governance.entries(store, since=since, limit=limit, subject=subject)
     if as_json:
         out("".join(json.dumps(e.__dict__, sort_keys=True) + "\n" for e in rows))
         return
@@ -46,7 +47,8 @@ def log(
 @audit_app.command("verify")
 def verify(db: DbOpt = None) -> None:
     """Prove the log was not edited: exit 0 intact, 1 tampered (naming the first bad entry)."""
-    result = governance.verify(store_at(db))
+    with store_at(db) as store:
+        result = governance.verify(store)
     if result.ok:
         out(f"audit log intact: {result.checked} entries, head {result.head[:16]}")
         return

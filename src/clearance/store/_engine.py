@@ -60,6 +60,12 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     """Open (creating and migrating when needed) the store at ``url``."""
