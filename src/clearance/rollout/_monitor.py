@@ -1,0 +1,215 @@
+"""The rollout monitor: candidate vs control on live telemetry, one decision per update."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from clearance.errors import UsageError
+from clearance.policy import Policy, Stage, Trigger
+from clearance.policy._vocab import Action
+from clearance.rollout._srm import SrmCheck, SrmReport
+from clearance.rollout._telemetry import TelemetryEvent, parse_events
+from clearance.rollout._trackers import MetricReport, Tracker
+from clearance.stats import DEFAULT_PRIOR_N
+
+Verdict = Literal["continue", "advance", "rollback", "pause"]
+_GOOD_WHEN_TRUE = ("schema_ok",)
+
+
+class Firing(BaseModel):
+    """A trigger that fired, with the action the policy declared for it."""
+
+    trigger: str
+    action: Action
+    tool: str | None = None
+    reason: str
+
+
+class Decision(BaseModel):
+    """What the stage should do now, and why."""
+
+    action: Verdict
+    reasons: list[str]
+    fired: list[Firing] = []
+    metrics: list[MetricReport] = []
+    srm: SrmReport | None = None
+    n_candidate: int = 0
+    n_control: int = 0
+    duration_s: float = 0.0
+
+
+def split_alpha(triggers: Sequence[Trigger], alpha: float) -> list[float]:
+    """Each statistical trigger's share of ``alpha``: declared shares first, the rest
+    split evenly. Count triggers are deterministic and take none."""
+    tested = [t for t in triggers if t.statistic != "count"]
+    declared = sum(t.alpha_share or 0.0 for t in tested)
+    if declared > 1 + 1e-9:
+        raise UsageError(f"trigger alpha_share values add up to {declared:g}, more than 1")
+    rest = [t for t in tested if t.alpha_share is None]
+    even = (1 - declared) / len(rest) if rest else 0.0
+    if rest and even <= 0:
+        raise UsageError("alpha_share values use the whole budget: triggers without one get none")
+    return [0.0 if t.statistic == "count" else alpha * (t.alpha_share or even) for t in triggers]
+
+
+class Monitor:
+    """Sequential candidate-vs-control analysis of one rollout stage.
+
+    Args:
+        triggers: a :class:`~clearance.policy.Policy` (its triggers, and its
+            ``rollout.alpha`` unless ``alpha`` is given) or a list of triggers.
+        alpha: chance of any false rollback in the stage, split across triggers.
+        stage: the stage being run; gives min duration/samples, cap and candidate weight.
+        candidate_weight: expected share of units routed to the candidate, for the
+            sample-ratio check (defaults to ``stage.weight`` when it is in (0, 1)).
+        srm_alpha: false-alarm budget of the sample-ratio check (a mismatch pauses).
+        prior_n: per-arm sample size where the sequential tests are most sensitive.
+    """
+
+    def __init__(
+        self,
+        triggers: Policy | Sequence[Trigger],
+        alpha: float | None = None,
+        *,
+        stage: Stage | None = None,
+        candidate_weight: float | None = None,
+        srm_alpha: float = 1e-3,
+        prior_n: float = DEFAULT_PRIOR_N,
+    ) -> None:
+        if isinstance(triggers, Policy):
+            alpha = triggers.rollout.alpha if alpha is None else alpha
+            triggers = triggers.triggers
+        alpha = 0.05 if alpha is None else alpha
+        if not 0 < alpha < 1:
+            raise UsageError(f"alpha must be in (0, 1), got {alpha}")
+        resolved = [t.resolved() for t in triggers]
+        shares = split_alpha(resolved, alpha)
+        self.alpha = alpha
+        self.stage = stage
+        self._trackers = [Tracker(t, a, prior_n) for t, a in zip(resolved, shares, strict=True)]
+        weight = candidate_weight if candidate_weight is not None else _stage_weight(stage)
+        self._srm = SrmCheck(weight, srm_alpha) if weight is not None else None
+        self._counts = {"candidate": 0, "control": 0}
+        self._first_ts = math.inf
+        self._last_ts = -math.inf
+
+    def update(self, events: Iterable[Mapping[str, Any] | TelemetryEvent] = ()) -> Decision:
+        """Add new events (only new ones: statistics accumulate) and decide."""
+        for event in parse_events(events):
+            self._observe(event)
+        return self.decision()
+
+    def _observe(self, event: TelemetryEvent) -> None:
+        self._counts[event.arm] += 1
+        self._first_ts = min(self._first_ts, event.ts)
+        self._last_ts = max(self._last_ts, event.ts)
+        for tracker in self._trackers:
+            tracker.observe(event)
+        if self._srm is not None:
+            self._srm.observe(event)
+
+    @property
+    def duration_s(self) -> float:
+        return max(0.0, self._last_ts - self._first_ts) if self._last_ts > -math.inf else 0.0
+
+    def decision(self) -> Decision:
+        """The decision for the events seen so far."""
+        reports = [tracker.report() for tracker in self._trackers]
+        fired = [_firing(tr, rep) for tr, rep in zip(self._trackers, reports, strict=True)]
+        firings = [f for f in fired if f is not None]
+        srm = self._srm.report() if self._srm is not None else None
+        action, reasons = self._verdict(reports, firings, srm)
+        return Decision(
+            action=action,
+            reasons=reasons + [_describe(rep) for rep in reports if rep.status != "regression"],
+            fired=firings,
+            metrics=reports,
+            srm=srm,
+            n_candidate=self._counts["candidate"],
+            n_control=self._counts["control"],
+            duration_s=self.duration_s,
+        )
+
+    def _verdict(
+        self, reports: list[MetricReport], firings: list[Firing], srm: SrmReport | None
+    ) -> tuple[Verdict, list[str]]:
+        for wanted in ("rollback", "pause"):
+            hits = [f for f in firings if f.action == wanted]
+            if hits:
+                return wanted, [f.reason for f in firings]
+        notes = [f.reason for f in firings]
+        if srm is not None and srm.mismatch:
+            return "pause", [*notes, srm.summary]
+        if firings:
+            return "continue", notes
+        return self._advance_or_continue(reports)
+
+    def _advance_or_continue(self, reports: list[MetricReport]) -> tuple[Verdict, list[str]]:
+        stage = self.stage or Stage(stage="canary")
+        waiting = self._waiting(stage)
+        open_ = [r.trigger for r in reports if r.status != "ok"]
+        capped = stage.max_duration_s is not None and self.duration_s >= stage.max_duration_s
+        if not waiting and not open_:
+            return "advance", [
+                "minimum duration and samples met; every trigger rules out a regression"
+            ]
+        if capped and stage.advance_at_cap:
+            return "advance", [f"stage cap of {stage.max_duration_s:g}s reached with no rollback"]
+        if capped:
+            return "pause", [f"stage cap reached but not ruled out: {', '.join(open_)}"]
+        if open_:
+            waiting.append(f"regression not yet ruled out for: {', '.join(open_)}")
+        return "continue", waiting
+
+    def _waiting(self, stage: Stage) -> list[str]:
+        notes = []
+        if self.duration_s < stage.min_duration_s:
+            notes.append(f"stage ran {self.duration_s:.0f}s of {stage.min_duration_s:g}s minimum")
+        fewest = min(self._counts.values())
+        if fewest < stage.min_samples:
+            notes.append(f"{fewest} requests on the smaller arm of {stage.min_samples} needed")
+        return notes
+
+
+def _stage_weight(stage: Stage | None) -> float | None:
+    if stage is not None and 0 < stage.weight < 1:
+        return stage.weight
+    return None
+
+
+def _firing(tracker: Tracker, report: MetricReport) -> Firing | None:
+    if report.status != "regression":
+        return None
+    t = tracker.trigger
+    return Firing(
+        trigger=t.label,
+        action=t.action,
+        tool=t.tool,
+        reason=f"FIRED {_describe(report)} -> {t.action}",
+    )
+
+
+def _describe(r: MetricReport) -> str:
+    negated = r.statistic == "rate" and r.metric in _GOOD_WHEN_TRUE
+    what = f"{r.statistic} of {'not ' if negated else ''}{r.metric}"
+    head = f"{r.trigger} ({what}, n={r.n_candidate}/{r.n_control})"
+    if r.status == "no_data":
+        return (
+            f"{head}: no data on {'both arms' if not (r.n_candidate or r.n_control) else 'one arm'}"
+        )
+    if r.scale == "count":
+        return f"{head}: {r.candidate:g} candidate incident(s), {r.status}"
+    if r.status == "collecting":
+        return f"{head}: collecting data"
+    if r.interval is None or r.effect is None:
+        return f"{head}: {r.status}"
+    unit = "ratio-1" if r.scale == "ratio" else "diff"
+    return (
+        f"{head}: candidate {r.candidate:.4g} vs control {r.control:.4g}, {unit} {r.effect:+.4g} "
+        f"[{r.interval[0]:+.4g}, {r.interval[1]:+.4g}], e={r.e_value:.3g} vs {1 / r.alpha:.3g}, "
+        f"margin {r.margin:g}: {r.status}"
+    )
