@@ -89,8 +89,8 @@ def _b64(run: str, urlsafe: bool = False) -> str | None:
         raw = (base64.urlsafe_b64decode if urlsafe else base64.b64decode)(padded)
     except (binascii.Error, ValueError):
         return None
-    text = raw.decode("utf-8", errors="ignore")
-    return text if sum(c.isprintable() for c in text) >= 0.8 * max(1, len(text)) else None
+    # Undecodable bytes are dropped, not fatal: the secret may sit in binary-looking text.
+    return raw.decode("utf-8", errors="ignore") or None
 
 
 def _label(chain: tuple[str, ...], plain: str) -> str:

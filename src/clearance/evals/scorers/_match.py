@@ -134,8 +134,8 @@ class NumericScorer(SyncScorer):
 
 _CHOICE_PATTERNS = (
     re.compile(r"(?:answer|option|choice)\s*(?:is|:)?\s*[:\-]?\s*\(?([A-Z])\b\)?", re.I),
-    re.compile(r"^\s*\(?([A-Z])[).:\]]?(?:\s|$)"),
-    re.compile(r"\(([A-Z])\)"),
+    re.compile(r"^\s*\(?([A-Z])(?:[).:\]]|\s*$)"),
+    re.compile(r"\(([A-Z])\)", re.I),
     re.compile(r"\b([A-Z])\)"),
 )
 

@@ -13,7 +13,7 @@ import ipaddress
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -168,7 +168,17 @@ _DETECTORS: tuple[tuple[PiiKind, re.Pattern[str], Callable[[str], bool] | None, 
         iban_valid,
         0,
     ),
-    ("credit_card", re.compile(_B + r"\d(?:[ -]?\d){12,18}" + _E), _card_ok, 0),
+    (
+        "credit_card",
+        re.compile(
+            # not inside something IBAN-shaped (``DE89 3704 ...`` that failed its own check)
+            _B + r"(?<![A-Z]{2}\d{2} )(?<![A-Z]{2}\d{2})"
+            r"(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?"
+            r"|\d{4}([ -])\d{6}\2\d{4,5})" + _E
+        ),
+        _card_ok,
+        0,
+    ),
     ("us_ssn", re.compile(_B + r"\d{3}([- ])\d{2}\1\d{4}" + _E), _ssn_ok, 0),
     (
         "uk_nino",
@@ -198,22 +208,52 @@ _DETECTORS: tuple[tuple[PiiKind, re.Pattern[str], Callable[[str], bool] | None, 
 """(kind, pattern, validator, group): earlier kinds win when two findings overlap."""
 
 
-def _candidates(text: str) -> Iterator[tuple[int, PiiFinding]]:
-    for rank, (kind, pattern, valid, group) in enumerate(_DETECTORS):
-        for match in pattern.finditer(text):
-            start, end = match.span(group)
-            value = text[start:end]
-            if valid is None or valid(value):
-                yield rank, PiiFinding(kind, start, end, value)
+_LAST_GROUP = re.compile(r"[ .-]+[^ .-]+$")
+
+
+_SHRINKABLE = frozenset({"credit_card", "phone"})
+
+
+def _accepted(value: str, valid: Callable[[str], bool] | None, shrink: bool) -> int:
+    """Length of the longest prefix of ``value`` that passes ``valid``; with ``shrink``,
+    trailing separated groups are dropped one by one (a greedy match of grouped digits
+    may have swallowed the start of the next number)."""
+    while valid is not None and not valid(value):
+        shorter = _LAST_GROUP.sub("", value) if shrink else value
+        if shorter == value:
+            return 0
+        value = shorter
+    return len(value)
+
+
+def _mask(text: str, findings: list[PiiFinding]) -> str:
+    for f in findings:
+        text = text[: f.start] + _MASK * (f.end - f.start) + text[f.end :]
+    return text
+
+
+_MASK = "\x00"
+"""Hides a found span from later detectors, so they can neither re-find nor straddle it."""
 
 
 def detect_pii(text: str) -> list[PiiFinding]:
-    """Every PII finding in ``text``, in order, without overlaps."""
-    taken: list[PiiFinding] = []
-    for _, finding in sorted(_candidates(text), key=lambda rf: (rf[0], rf[1].start)):
-        if all(finding.end <= f.start or finding.start >= f.end for f in taken):
-            taken.append(finding)
-    return sorted(taken, key=lambda f: f.start)
+    """Every PII finding in ``text``, in order, without overlaps.
+
+    Detectors run in priority order on the text with earlier findings masked out.
+    """
+    found: list[PiiFinding] = []
+    masked = text
+    for kind, pattern, valid, group in _DETECTORS:
+        new = []
+        for match in pattern.finditer(masked):
+            start, end = match.span(group)
+            end = start + _accepted(masked[start:end], valid, kind in _SHRINKABLE)
+            if end > start:
+                new.append(PiiFinding(kind, start, end, text[start:end]))
+        if new:
+            found += new
+            masked = _mask(masked, new)
+    return sorted(found, key=lambda f: f.start)
 
 
 def redact(text: str, findings: list[PiiFinding] | None = None) -> str:
