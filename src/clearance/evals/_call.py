@@ -1,0 +1,142 @@
+"""One sample against one target: cache, rate limits, retries, scoring, the result row."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from clearance.evals._cache import ResponseCache, request_hash
+from clearance.evals._config import RetryPolicy
+from clearance.evals._cost import Prices
+from clearance.evals._limits import Limits, backoff
+from clearance.evals._sample import Sample
+from clearance.evals._scoring import score
+from clearance.evals.scorers import ResponseScorer
+from clearance.targets import CallError, CallKey, Completion, Recorder, Target
+
+
+@dataclass(slots=True)
+class CallContext:
+    """Everything a sample call needs besides the sample: built once per suite run."""
+
+    run_id: str
+    target: Target
+    scorer: ResponseScorer | None
+    prices: Prices
+    retry: RetryPolicy
+    limits: Limits
+    cache: ResponseCache | None = None
+    recorder: Recorder | None = None
+
+
+async def run_sample(ctx: CallContext, sample: Sample, repeat: int) -> dict[str, Any]:
+    """The ``sample_results`` row of one sample and repeat; never raises ``CallError``."""
+    key = CallKey(sample.id, repeat)
+    messages = sample.chat()
+    row = _row(ctx.run_id, sample, repeat)
+    try:
+        completion, attempts = await _complete(ctx, messages, key)
+    except _Failed as failed:
+        row.update(
+            error=str(failed.error),
+            error_kind=failed.error.kind,
+            details={"attempts": failed.attempts},
+        )
+        return row
+    _fill(row, ctx, completion, attempts)
+    if ctx.scorer is not None:
+        await _score(row, ctx.scorer, completion.text, sample)
+    return row
+
+
+class _Failed(Exception):
+    def __init__(self, error: CallError, attempts: int) -> None:
+        self.error = error
+        self.attempts = attempts
+
+
+async def _complete(
+    ctx: CallContext, messages: list[dict[str, Any]], key: CallKey
+) -> tuple[Completion, int]:
+    digest = request_hash(messages, None, key.repeat) if ctx.cache is not None else ""
+    if ctx.cache is not None:
+        cached = ctx.cache.get(digest, messages)
+        if cached is not None:
+            return cached, 0
+    completion, attempts = await _with_retries(ctx, messages, key)
+    if ctx.cache is not None:
+        ctx.cache.put(digest, key, completion)
+    if ctx.recorder is not None:
+        ctx.recorder.write(key, completion)
+    return completion, attempts
+
+
+async def _with_retries(
+    ctx: CallContext, messages: list[dict[str, Any]], key: CallKey
+) -> tuple[Completion, int]:
+    attempt = 1
+    while True:
+        await ctx.limits.acquire()
+        try:
+            completion = await ctx.target.complete(messages, key=key)
+        except CallError as error:
+            if not error.retryable or attempt >= ctx.retry.attempts:
+                raise _Failed(error, attempt) from None
+            await asyncio.sleep(backoff(ctx.retry, attempt, error))
+            attempt += 1
+            continue
+        ctx.limits.spend(completion.usage.input_tokens + completion.usage.output_tokens)
+        return completion, attempt
+
+
+def _row(run_id: str, sample: Sample, repeat: int) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "sample_id": sample.id,
+        "repeat": repeat,
+        "category": sample.category,
+        "output": None,
+        "error": None,
+        "error_kind": None,
+        "score": None,
+        "passed": None,
+        "latency_ms": None,
+        "ttft_ms": None,
+        "input_tokens": None,
+        "output_tokens": None,
+        "tokens_estimated": False,
+        "cost_usd": None,
+        "response_id": None,
+        "details": {},
+    }
+
+
+def _fill(row: dict[str, Any], ctx: CallContext, done: Completion, attempts: int) -> None:
+    usage = done.usage
+    row.update(
+        output=done.text,
+        latency_ms=done.latency_ms,
+        ttft_ms=done.ttft_ms,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        tokens_estimated=usage.estimated,
+        cost_usd=ctx.prices.cost(usage),
+        response_id=done.response_id,
+    )
+    details: dict[str, Any] = row["details"]
+    if done.tool_calls:
+        details["tool_calls"] = done.tool_calls
+    if attempts != 1:
+        details["attempts" if attempts else "cached"] = attempts or True
+
+
+async def _score(row: dict[str, Any], scorer: ResponseScorer, text: str, sample: Sample) -> None:
+    try:
+        outcome = await score(scorer, text, sample)
+    except Exception as exc:  # a scorer bug must not lose the response
+        row.update(error=f"scorer failed: {type(exc).__name__}: {exc}", error_kind="scorer")
+        return
+    row.update(score=outcome.score, passed=outcome.passed)
+    if outcome.details:
+        row["details"].update(outcome.details)

@@ -1,0 +1,53 @@
+"""The settings of one eval run, built once and passed down (no long keyword lists)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter on transient failures.
+
+    Attributes:
+        attempts: Total tries per sample, the first included.
+        base_s: Delay before the first retry (doubled each time, then jittered).
+        max_s: Upper bound of one delay (a server's ``Retry-After`` may exceed it,
+            up to ``max_retry_after_s``).
+        max_retry_after_s: Longest ``Retry-After`` honoured.
+    """
+
+    attempts: int = 5
+    base_s: float = 0.5
+    max_s: float = 20.0
+    max_retry_after_s: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class EvalConfig:
+    """How an eval run is carried out.
+
+    Attributes:
+        concurrency: Requests in flight at once, per target.
+        requests_per_s: Optional request-rate limit, per target.
+        tokens_per_min: Optional token-rate limit (input + output), per target.
+        retry: Retry policy for transient failures.
+        cache_dir: Folder of the JSON response cache; None turns the cache off.
+        record_path: Write every successful response to this JSONL recording.
+        batch_size: Results written to the store per transaction.
+        flush_interval_s: Longest time a finished result waits before it is stored.
+        resume: Continue the latest unfinished run of each suite and target.
+        limit: Run only the first N samples of each suite (overrides suite limits).
+    """
+
+    concurrency: int = 64
+    requests_per_s: float | None = None
+    tokens_per_min: float | None = None
+    retry: RetryPolicy = RetryPolicy()
+    cache_dir: Path | None = None
+    record_path: Path | None = None
+    batch_size: int = 50
+    flush_interval_s: float = 0.5
+    resume: bool = False
+    limit: int | None = None

@@ -1,0 +1,70 @@
+"""The hook between the runner and the scorers: one call scores a response for a sample."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clearance.evals._sample import Sample
+from clearance.evals.scorers import ResponseScorer, Score, SyncScorer, get_scorer
+from clearance.policy import Scorer as ScorerSpec
+from clearance.targets import Target
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the store keeps of a score."""
+
+    score: float
+    passed: bool
+    details: dict[str, Any]
+
+
+def build_scorer(spec: ScorerSpec, judge: Target | None = None) -> ResponseScorer:
+    """The scorer a policy ``scorer:`` block describes; ``judge`` serves judge scorers."""
+    if spec.kind == "judge":
+        if judge is None:
+            from clearance.errors import UsageError
+
+            raise UsageError(
+                "a 'judge' scorer needs a judge target",
+                fix="add 'targets.judge' to the policy",
+            )
+        return get_scorer(spec, judge=_judge_fn(judge))
+    return get_scorer(spec)
+
+
+def _judge_fn(judge: Target) -> Any:
+    async def ask(messages: list[dict[str, Any]]) -> tuple[str, Mapping[str, Any]]:
+        done = await judge.complete(messages)
+        usage = {
+            "input_tokens": done.usage.input_tokens,
+            "output_tokens": done.usage.output_tokens,
+            "estimated": done.usage.estimated,
+        }
+        return done.text, usage
+
+    return ask
+
+
+async def score(scorer: ResponseScorer, response: str, sample: Sample) -> Outcome:
+    """Score ``response``; synchronous scorers are called directly (no coroutine cost)."""
+    if isinstance(scorer, SyncScorer):
+        result: Score = scorer(response, sample.target, input=sample.prompt)
+    else:
+        result = await scorer.ascore(response, sample.target, input=sample.prompt)
+    return Outcome(result.value, result.passed, _details(result))
+
+
+def _details(result: Score) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    if result.label:
+        details["label"] = result.label
+    if result.explanation:
+        details["explanation"] = result.explanation
+    if result.details:
+        # Round-trip through JSON so a scorer's odd value can never fail a store batch.
+        details["scorer"] = json.loads(json.dumps(dict(result.details), default=str))
+    return details
