@@ -1,0 +1,86 @@
+"""The report: the JSON contract ``clearance.report/v1`` as pydantic models."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clearance.policy import Area
+
+AreaStatus = Literal["pass", "fail", "warn", "waived", "not_evaluated"]
+SCHEMA = "clearance.report/v1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CategoryResult(_Model):
+    category: str
+    value: float
+    n: int
+
+
+class GateReport(_Model):
+    metric: str
+    value: float | None
+    ci: list[float] | None
+    threshold: str
+    status: Literal["pass", "fail", "warn", "not_evaluated"]
+    blocking: bool = True
+    """False for advisory gates (``severity: warn``): they never block the release."""
+    note: str = ""
+    n: int = 0
+    baseline: float | None = None
+    failing_samples: list[str] = Field(default_factory=list)
+    """Ids of samples behind a failing or inconclusive gate (see the report's examples)."""
+    categories: list[CategoryResult] = Field(default_factory=list)
+
+
+class WaiverInfo(_Model):
+    owner: str
+    role: str
+    reason: str
+    expires: str
+
+
+class AreaReport(_Model):
+    area: Area
+    status: AreaStatus
+    gates: list[GateReport]
+    summary: str
+    waiver: WaiverInfo | None = None
+
+
+class Example(_Model):
+    """A short, PII-redacted failing sample, linked from its gate."""
+
+    suite: str
+    sample_id: str
+    category: str | None
+    prompt: str
+    output: str
+
+
+class Report(_Model):
+    schema_: str = Field(default=SCHEMA, alias="schema")
+    system: str
+    candidate: str
+    baseline: str | None
+    decision: Literal["cleared", "blocked"]
+    areas: list[AreaReport]
+    reasons: list[str] = Field(default_factory=list)
+    """Why the release is blocked, one line per blocking area."""
+    evidence_hash: str = ""
+    policy_hash: str = ""
+    created_at: str = ""
+    examples: list[Example] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def area(self, name: str) -> AreaReport:
+        return next(a for a in self.areas if a.area == name)
+
+    def to_json_dict(self) -> dict[str, object]:
+        return self.model_dump(mode="json", by_alias=True)

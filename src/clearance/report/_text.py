@@ -1,0 +1,149 @@
+"""Table (terminal), JSON and Markdown renderings of a report."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from clearance.checklist import AreaReport, GateReport, Report
+
+_STYLE = {
+    "pass": "green",
+    "fail": "bold red",
+    "warn": "yellow",
+    "waived": "cyan",
+    "not_evaluated": "magenta",
+    "cleared": "bold green",
+    "blocked": "bold red",
+}
+_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "waived": "🛂", "not_evaluated": "❔"}
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def fmt_value(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
+        return f"{value:.3g}"
+    return f"{value:.4g}"
+
+
+def fmt_ci(gate: GateReport) -> str:
+    if not gate.ci:
+        return ""
+    return f"[{fmt_value(gate.ci[0])}, {fmt_value(gate.ci[1])}]"
+
+
+def render_table(report: Report, width: int = 120, color: bool = False) -> str:
+    """The checklist as a terminal table (plain text unless ``color``)."""
+    buffer = StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system=("standard" if color else None),
+        highlight=False,
+    )
+    console.print(_header(report))
+    console.print(_areas_table(report))
+    for reason in report.reasons:
+        console.print(f"  • {reason}", soft_wrap=True)
+    return buffer.getvalue()
+
+
+def _header(report: Report) -> Text:
+    text = Text()
+    text.append(f"{report.system}: ", style="bold")
+    text.append(f"{report.candidate}")
+    if report.baseline:
+        text.append(f" vs baseline {report.baseline}")
+    text.append("  →  ")
+    text.append(report.decision.upper(), style=_STYLE[report.decision])
+    return text
+
+
+def _areas_table(report: Report) -> Table:
+    table = Table(
+        "area",
+        "status",
+        "metric",
+        "value",
+        "interval",
+        "threshold",
+        "gate",
+        show_lines=False,
+        expand=False,
+    )
+    for area in report.areas:
+        rows: list[GateReport | None] = list(area.gates) or [None]
+        for i, gate in enumerate(rows):
+            first = i == 0
+            table.add_row(
+                area.area if first else "",
+                Text(area.status, style=_STYLE[area.status]) if first else "",
+                gate.metric if gate else "—",
+                fmt_value(gate.value) if gate else "",
+                fmt_ci(gate) if gate else "",
+                gate.threshold if gate else "",
+                Text(gate.status, style=_STYLE[gate.status]) if gate else "",
+            )
+    return table
+
+
+def render_markdown(report: Report) -> str:
+    lines = [f"## clearance: {report.system} — **{report.decision.upper()}**", ""]
+    lines.append(
+        f"Candidate `{report.candidate}`"
+        + (f" vs baseline `{report.baseline}`" if report.baseline else "")
+    )
+    lines.append("")
+    if report.reasons:
+        lines += ["**Blocked because:**", ""] + [f"- {r}" for r in report.reasons] + [""]
+    lines += ["| area | status | summary |", "|---|---|---|"]
+    for area in report.areas:
+        lines.append(
+            f"| {area.area} | {_ICON[area.status]} {area.status} | {_cell(area.summary)} |"
+        )
+    lines.append("")
+    for area in report.areas:
+        if area.gates:
+            lines += _area_markdown(area)
+    if report.examples:
+        lines += ["### Failing samples (PII redacted)", ""]
+        for ex in report.examples:
+            lines.append(
+                f"- `{ex.suite}/{ex.sample_id}` ({ex.category or '-'}): "
+                f"{_cell(ex.prompt)} → {_cell(ex.output)}"
+            )
+        lines.append("")
+    lines.append(
+        f"<sub>evidence {report.evidence_hash[:12]} · policy "
+        f"{report.policy_hash[:12]} · {report.created_at}</sub>"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _area_markdown(area: AreaReport) -> list[str]:
+    lines = [
+        f"### {area.area} — {area.status}",
+        "",
+        "| metric | value | interval | threshold | status | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for g in area.gates:
+        lines.append(
+            f"| `{g.metric}` | {fmt_value(g.value)} | {fmt_ci(g)} | {g.threshold} "
+            f"| {_ICON[g.status]} {g.status} | {_cell(g.note)} |"
+        )
+    return [*lines, ""]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,94 @@
+"""Renderers: golden Markdown and table, JUnit parsed by a real JUnit parser, HTML checks."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from junitparser import Failure, JUnitXml, Skipped
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "checklist"))
+from helpers import evidence, outcomes, policy
+
+from clearance.checklist import Outcome, Report, decide
+from clearance.report import render_html, render_junit, render_markdown, render_table
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    gates = {
+        "safety": [
+            {"metric": "harmful-refusal.refusal_rate", "min": 0.9},
+            {"metric": "over-refusal.refusal_rate", "max": 0.1},
+        ],
+        "latency": [{"metric": "latency.p95_ms", "max": 1000}],
+        "reliability": [{"metric": "reliability.error_rate", "max": 0.05, "severity": "warn"}],
+    }
+    suites = [{"builtin": "harmful-refusal"}, {"builtin": "over-refusal"}]
+    harm = tuple(
+        Outcome(
+            "harmful-refusal",
+            f"h{i}",
+            category=f"cat{i % 3}",
+            passed=i % 4 != 0,
+            output="I can't help with that.",
+            latency_ms=200.0 + i,
+        )
+        for i in range(120)
+    )
+    over = outcomes("over-refusal", [True] * 118 + [False] * 2, latency_ms=300.0)
+    made = decide(policy(gates, suites), evidence(harm + over))
+    return made.model_copy(update={"created_at": "2026-01-01T00:00:00+00:00"})
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("CLEARANCE_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_markdown_golden(report: Report) -> None:
+    golden("report.md", render_markdown(report))
+
+
+def test_table_golden(report: Report) -> None:
+    golden("report.txt", render_table(report, width=140))
+
+
+def test_junit_parses_with_one_case_per_gate(report: Report, tmp_path: Path) -> None:
+    path = tmp_path / "junit.xml"
+    path.write_text(render_junit(report), encoding="utf-8")
+    xml = JUnitXml.fromfile(str(path))
+    cases = {case.name: case for suite in xml for case in suite}
+    assert set(cases) == {g.metric for a in report.areas for g in a.gates}
+    harm = cases["harmful-refusal.refusal_rate"]
+    assert any(isinstance(r, Failure) for r in harm.result)
+    assert not cases["over-refusal.refusal_rate"].result
+    assert not cases["reliability.error_rate"].result  # advisory: never a failure
+
+
+def test_junit_skips_not_evaluated(tmp_path: Path) -> None:
+    made = decide(
+        policy({"latency": [{"metric": "latency.p95_ms", "max": 1}]}),
+        evidence(outcomes("x", [True])),
+    )
+    path = tmp_path / "junit.xml"
+    path.write_text(render_junit(made), encoding="utf-8")
+    case = next(c for s in JUnitXml.fromfile(str(path)) for c in s)
+    assert any(isinstance(r, Skipped) for r in case.result)
+
+
+def test_html_is_self_contained_with_charts(report: Report) -> None:
+    html = render_html(report, latency={"candidate": [float(i) for i in range(1, 100)]})
+    assert html.startswith("<!doctype html>")
+    assert "<svg" in html
+    assert "by category" in html
+    assert "latency distribution" in html
+    assert "http://" not in html
+    assert "https://" not in html
+    assert "<script" not in html
