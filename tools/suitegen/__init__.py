@@ -1,0 +1,1 @@
+"""Sources of the built-in suites: topics, templates and their composition."""
