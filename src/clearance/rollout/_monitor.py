@@ -9,8 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from clearance.errors import UsageError
-from clearance.policy import Policy, Stage, Trigger
-from clearance.policy._vocab import Action
+from clearance.policy import Action, Policy, Stage, Trigger
 from clearance.rollout._srm import SrmCheck, SrmReport
 from clearance.rollout._telemetry import TelemetryEvent, parse_events
 from clearance.rollout._trackers import MetricReport, Tracker
