@@ -63,7 +63,7 @@ def summarize(store: Store, run_id: str) -> RunSummary:
     with store.session() as session:
         run = session.get(EvalRun, run_id)
         row = session.execute(counts).one()
-        values = sorted(session.scalars(latencies))
+        values = sorted(v for v in session.scalars(latencies) if v is not None)
     if run is None:
         raise KeyError(run_id)
     p50, p95, p99 = percentiles(values)

