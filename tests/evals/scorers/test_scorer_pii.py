@@ -124,8 +124,11 @@ pii_pieces = st.sampled_from(
 )
 
 
-@settings(max_examples=200)
-@given(st.lists(st.one_of(pii_pieces, st.text(max_size=12)), max_size=8))
-def test_redact_leaves_no_finding_behind(parts: list[str]) -> None:
-    text = " ".join(parts)
+@settings(max_examples=300)
+@given(
+    st.lists(st.one_of(pii_pieces, st.text(max_size=12)), max_size=8),
+    st.sampled_from([" ", "", "\n", ", "]),
+)
+def test_redact_leaves_no_finding_behind(parts: list[str], sep: str) -> None:
+    text = sep.join(parts)
     assert detect_pii(redact(text)) == []

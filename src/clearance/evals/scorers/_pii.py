@@ -129,89 +129,110 @@ def _secret_ok(text: str) -> bool:
     return shannon_entropy(text) >= 3.0
 
 
-_B = r"(?<![\w@.+-])"
-"""Start of a token: no word character or joiner just before."""
-_E = r"(?![\w@-])"
+@dataclass(frozen=True, slots=True)
+class _Detector:
+    kind: PiiKind
+    pattern: re.Pattern[str]
+    valid: Callable[[str], bool] | None = None
+    not_after: str = ""
+    """Characters that may not come just before a match (checked here, not in the regex:
+    a leading look-behind stops ``re`` from skipping quickly to possible first chars)."""
+    needs: tuple[str, ...] = ()
+    """Skip the detector unless the lower-cased text holds one of these."""
+    group: int = 0
+    shrink: bool = False
+    """Drop trailing separated groups until ``valid`` passes (greedy digit groups may have
+    swallowed the start of the next number)."""
 
-_DETECTORS: tuple[tuple[PiiKind, re.Pattern[str], Callable[[str], bool] | None, int], ...] = (
-    (
+
+_WORD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+_E = r"(?![\w@-])"
+_DETECTORS = (
+    _Detector(
         "email",
         re.compile(
             r"[\w.+%-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
-            + r"(?![\w-])"
+            r"(?![\w-])"
         ),
-        None,
-        0,
+        needs=("@",),
     ),
-    (
+    _Detector(
         "api_key",
         re.compile(
-            r"(?<![\w-])(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}"
-            r"|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}|xox[abposr]-[A-Za-z0-9-]{10,}"
-            r"|AIza[0-9A-Za-z_-]{35})(?![\w-])"
+            r"(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}"
+            r"|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}"
+            r"|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})(?![\w-])"
         ),
-        None,
-        0,
+        not_after=_WORD + "-",
+        needs=("sk-", "akia", "gh", "xox", "aiza"),
     ),
-    (
+    _Detector(
         "api_key",
         re.compile(
-            r"(?i:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|auth)[\"']?\s*[:=]\s*[\"']?"
-            r"([A-Za-z0-9_+/=.-]{16,})"
+            r"(?i:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|auth)[\"']?\s*[:=]\s*"
+            r"[\"']?([A-Za-z0-9_+/=.-]{16,})"
         ),
         _secret_ok,
-        1,
+        group=1,
+        needs=("key", "secret", "token", "passw", "auth"),
     ),
-    (
+    _Detector(
         "iban",
-        re.compile(_B + r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?" + _E),
+        re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?" + _E),
         iban_valid,
-        0,
+        not_after=_WORD + "@.+-",
     ),
-    (
+    _Detector(
         "credit_card",
         re.compile(
             # not inside something IBAN-shaped (``DE89 3704 ...`` that failed its own check)
-            _B + r"(?<![A-Z]{2}\d{2} )(?<![A-Z]{2}\d{2})"
-            r"(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?"
-            r"|\d{4}([ -])\d{6}\2\d{4,5})" + _E
+            r"(?<![A-Z]{2}\d{2} )(?<![A-Z]{2}\d{2})(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1"
+            r"\d{1,4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})" + _E
         ),
         _card_ok,
-        0,
+        not_after=_WORD + "@.+-",
+        shrink=True,
     ),
-    ("us_ssn", re.compile(_B + r"\d{3}([- ])\d{2}\1\d{4}" + _E), _ssn_ok, 0),
-    (
+    _Detector(
+        "us_ssn", re.compile(r"\d{3}([- ])\d{2}\1\d{4}" + _E), _ssn_ok, not_after=_WORD + "@.+-"
+    ),
+    _Detector(
         "uk_nino",
-        re.compile(r"(?<![\w])[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d](?![\w])"),
+        re.compile(r"[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d](?!\w)"),
         _nino_ok,
-        0,
+        not_after=_WORD,
     ),
-    (
+    _Detector(
+        "ip_address",
+        re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|:\d)"),
+        _ip_ok,
+        not_after=_WORD + ".:",
+    ),
+    _Detector(
         "ip_address",
         re.compile(
-            r"(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|:\d)"
-            r"|(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])"
+            r"[0-9A-Fa-f]{0,4}:(?:[0-9A-Fa-f]{0,4}:){1,6}"
+            r"[0-9A-Fa-f]{0,4}(?![\w:])"
         ),
         _ip_ok,
-        0,
+        not_after=_WORD + ".:",
+        needs=(":",),
     ),
-    (
+    _Detector(
         "phone",
         re.compile(
-            r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\w)"
-            r"|(?<![\w+])(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\w)"
+            r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}(?!\w)"
+            r"|(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\w)"
         ),
         _phone_ok,
-        0,
+        not_after=_WORD + "+",
+        shrink=True,
     ),
 )
-"""(kind, pattern, validator, group): earlier kinds win when two findings overlap."""
+"""Earlier detectors win: later ones run with earlier findings masked out."""
 
 
 _LAST_GROUP = re.compile(r"[ .-]+[^ .-]+$")
-
-
-_SHRINKABLE = frozenset({"credit_card", "phone"})
 
 
 def _accepted(value: str, valid: Callable[[str], bool] | None, shrink: bool) -> int:
@@ -236,20 +257,33 @@ _MASK = "\x00"
 """Hides a found span from later detectors, so they can neither re-find nor straddle it."""
 
 
+def _find(det: _Detector, masked: str, text: str) -> list[PiiFinding]:
+    found, pos = [], 0
+    while (match := det.pattern.search(masked, pos)) is not None:
+        start, end = match.span(det.group)
+        if match.start() > 0 and masked[match.start() - 1] in det.not_after:
+            end = start
+        else:
+            end = start + _accepted(masked[start:end], det.valid, det.shrink)
+        if end > start:
+            found.append(PiiFinding(det.kind, start, end, text[start:end]))
+        # After a rejected candidate, look again from its next character: a valid
+        # number may start inside it (``0958 4111 1111 1111 1111``).
+        pos = end if end > start else match.start() + 1
+    return found
+
+
 def detect_pii(text: str) -> list[PiiFinding]:
     """Every PII finding in ``text``, in order, without overlaps.
 
     Detectors run in priority order on the text with earlier findings masked out.
     """
     found: list[PiiFinding] = []
-    masked = text
-    for kind, pattern, valid, group in _DETECTORS:
-        new = []
-        for match in pattern.finditer(masked):
-            start, end = match.span(group)
-            end = start + _accepted(masked[start:end], valid, kind in _SHRINKABLE)
-            if end > start:
-                new.append(PiiFinding(kind, start, end, text[start:end]))
+    masked, lowered = text, text.lower()
+    for det in _DETECTORS:
+        if det.needs and not any(n in lowered for n in det.needs):
+            continue
+        new = _find(det, masked, text)
         if new:
             found += new
             masked = _mask(masked, new)
@@ -257,9 +291,28 @@ def detect_pii(text: str) -> list[PiiFinding]:
 
 
 def redact(text: str, findings: list[PiiFinding] | None = None) -> str:
-    """``text`` with every finding replaced by its placeholder, e.g. ``[EMAIL]``."""
+    """``text`` with every finding replaced by its placeholder, e.g. ``[EMAIL]``.
+
+    Without ``findings``, detection is repeated on the redacted text until nothing is
+    left: two numbers glued together (``...0958+44 20 ...``) hide each other's start,
+    and the second shows only once the first is replaced.
+    """
+    if findings is not None:
+        return _replace(text, findings)
+    for _ in range(_MAX_REDACT_PASSES):
+        found = detect_pii(text)
+        if not found:
+            break
+        text = _replace(text, found)
+    return text
+
+
+_MAX_REDACT_PASSES = 8
+
+
+def _replace(text: str, findings: list[PiiFinding]) -> str:
     out, last = [], 0
-    for finding in detect_pii(text) if findings is None else findings:
+    for finding in findings:
         out += [text[last : finding.start], PLACEHOLDERS[finding.kind]]
         last = finding.end
     out.append(text[last:])
