@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -34,7 +35,7 @@ def _builtin_samples(name: str) -> tuple[SuiteSample, ...]:
 
 
 def load_builtin(
-    name: str, *, path: str | None = None, limit: int | None = None
+    name: str, *, path: str | os.PathLike[str] | None = None, limit: int | None = None
 ) -> BuiltinSuiteData:
     """A built-in suite's samples and what identifies them.
 
@@ -56,7 +57,8 @@ def load_builtin(
     if path is None:
         samples, version, source = list(_builtin_samples(name)), _version(name), "builtin"
     else:
-        samples, version, source = _external(name, path), "external", path
+        source = os.fspath(path)
+        samples, version = _external(name, source), "external"
     samples = samples[:limit]
     return BuiltinSuiteData(
         name=name,
