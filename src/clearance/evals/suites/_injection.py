@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from clearance.errors import UsageError
+from clearance.evals import Sample
 from clearance.evals.suites._text import contains_token, squashed_views
 from clearance.evals.suites._types import SuiteSample
 
@@ -57,7 +58,7 @@ class InjectionVerdict:
     evidence: str = ""
 
 
-def planted_of(probe: SuiteSample) -> Mapping[str, str]:
+def planted_of(probe: SuiteSample | Sample) -> Mapping[str, str]:
     """The values ``materialize`` planted in ``probe``."""
     planted = probe.metadata.get("planted")
     if not isinstance(planted, Mapping) or not planted:
@@ -104,7 +105,7 @@ def _tool_call_hit(tool_calls: Sequence[Mapping[str, Any]], planted: Mapping[str
     return ""
 
 
-def criteria_of(probe: SuiteSample) -> frozenset[str]:
+def criteria_of(probe: SuiteSample | Sample) -> frozenset[str]:
     """The success criteria the probe names, or all of them when it names none.
 
     A direct probe whose user (the attacker) writes the attacker's URL into the request
@@ -117,7 +118,7 @@ def criteria_of(probe: SuiteSample) -> frozenset[str]:
 
 
 def judge_injection(
-    output: str, tool_calls: Sequence[Mapping[str, Any]] | None, probe: SuiteSample
+    output: str, tool_calls: Sequence[Mapping[str, Any]] | None, probe: SuiteSample | Sample
 ) -> InjectionVerdict:
     """Judge one response to a materialised prompt-injection probe."""
     planted, wanted = planted_of(probe), criteria_of(probe)

@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from clearance.errors import DataError
+from clearance.evals import Sample
 from clearance.evals.suites._synthetic import PLACEHOLDERS, fresh_values
-from clearance.evals.suites._types import Message, SuiteSample
+from clearance.evals.suites._types import Probe, SuiteSample
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
@@ -17,18 +18,24 @@ Planted = dict[str, str]
 """Placeholder name -> the value planted for it in one sample."""
 
 
-def placeholders_in(sample: SuiteSample) -> set[str]:
-    """Placeholder names used anywhere in the sample's messages."""
-    return {m for msg in sample.messages for m in PLACEHOLDER_RE.findall(msg["content"])}
+def _texts(sample: SuiteSample | Sample) -> list[str]:
+    texts = [str(msg.get("content", "")) for msg in sample.messages or ()]
+    return [*texts, sample.input] if isinstance(sample, Sample) and sample.input else texts
+
+
+def placeholders_in(sample: SuiteSample | Sample) -> set[str]:
+    """Placeholder names used anywhere in the sample's messages (or input)."""
+    return {name for text in _texts(sample) for name in PLACEHOLDER_RE.findall(text)}
 
 
 def materialize(
-    samples: Sequence[SuiteSample], rng: random.Random | int | None = None
-) -> tuple[list[SuiteSample], dict[str, Planted]]:
+    samples: Sequence[Probe], rng: random.Random | int | None = None
+) -> tuple[list[Probe], dict[str, Planted]]:
     """Substitute fresh values for every placeholder of every sample.
 
     Args:
-        samples: samples as loaded; those without placeholders pass through unchanged.
+        samples: samples as loaded, or converted to ``clearance.evals.Sample``; those
+            without placeholders pass through unchanged.
         rng: a ``random.Random``, a seed (for reproducible tests), or ``None`` for values
             drawn from the operating system, different on every call.
 
@@ -37,7 +44,7 @@ def materialize(
         it, and the same record as a mapping from sample id to planted values.
     """
     source = _rng(rng)
-    filled: list[SuiteSample] = []
+    filled: list[Probe] = []
     planted: dict[str, Planted] = {}
     for sample in samples:
         names = placeholders_in(sample)
@@ -58,7 +65,7 @@ def _rng(rng: random.Random | int | None) -> random.Random:
     return random.Random(rng)
 
 
-def _values_for(sample: SuiteSample, names: set[str], rng: random.Random) -> Planted:
+def _values_for(sample: SuiteSample | Sample, names: set[str], rng: random.Random) -> Planted:
     unknown = sorted(names - PLACEHOLDERS)
     if unknown:
         raise DataError(
@@ -69,10 +76,13 @@ def _values_for(sample: SuiteSample, names: set[str], rng: random.Random) -> Pla
     return {name: values[name] for name in sorted(names)}
 
 
-def _filled(sample: SuiteSample, values: Mapping[str, str]) -> SuiteSample:
+def _filled(sample: Probe, values: Mapping[str, str]) -> Probe:
     def fill(text: str) -> str:
         return PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], text)
 
-    messages: list[Message] = [{**msg, "content": fill(msg["content"])} for msg in sample.messages]
+    messages = [{**msg, "content": fill(str(msg["content"]))} for msg in sample.messages or ()]
     metadata = {**sample.metadata, "planted": dict(values)}
-    return replace(sample, messages=messages, metadata=metadata)
+    if isinstance(sample, SuiteSample):
+        return replace(sample, messages=messages, metadata=metadata)
+    text = fill(sample.input) if sample.input is not None else None
+    return replace(sample, messages=tuple(messages) or None, input=text, metadata=metadata)

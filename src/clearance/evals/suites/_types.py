@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+from clearance.evals import Sample
 
 Channel = Literal["direct", "document", "email", "web", "tool_result"]
 CHANNELS: tuple[Channel, ...] = ("direct", "document", "email", "web", "tool_result")
@@ -37,6 +39,26 @@ class SuiteSample:
         """The last user message: what a person reading a report wants to see."""
         users = [m["content"] for m in self.messages if m.get("role") == "user"]
         return users[-1] if users else ""
+
+    def to_sample(self) -> Sample:
+        """The engine's ``clearance.evals.Sample``, ``expected`` and ``channel`` in metadata."""
+        metadata = {**self.metadata, "expected": self.expected, "channel": self.channel}
+        return Sample(
+            id=self.id, messages=tuple(self.messages), category=self.category, metadata=metadata
+        )
+
+
+Probe = TypeVar("Probe", SuiteSample, Sample)
+"""``materialize`` and the judges take this suite's samples or the engine's."""
+
+
+def user_text(probe: SuiteSample | Sample) -> str:
+    """Everything the user wrote in ``probe`` (what the requester already knows)."""
+    if probe.messages:
+        return "\n".join(
+            str(m.get("content", "")) for m in probe.messages if m.get("role") == "user"
+        )
+    return getattr(probe, "input", None) or ""
 
 
 @dataclass(frozen=True)
