@@ -67,7 +67,9 @@ class Evidence:
     probe_notes: dict[str, str] = field(default_factory=dict)
 
     def digest(self) -> str:
-        """Content hash of the evidence: changes when any result or probe changes."""
+        """Content hash of the eval evidence: changes when any result changes. Probes are
+        left out: they are re-measured at every check (a drill's seconds vary), and the
+        card records this hash, so it must not depend on the card check itself."""
         h = hashlib.sha256()
         for side in (self.candidate, self.baseline):
             if side is None:
@@ -75,7 +77,6 @@ class Evidence:
             h.update(side.fingerprint.encode())
             for o in sorted(side.outcomes, key=lambda o: (o.suite, o.sample_id, o.repeat)):
                 h.update(_outcome_key(o).encode())
-        h.update(json.dumps(self.probes, sort_keys=True, default=str).encode())
         return h.hexdigest()
 
 

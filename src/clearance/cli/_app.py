@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from clearance.cli import _audit_cmds, _policy_cmds
+from clearance.cli import _audit_cmds, _policy_cmds, _rollout
 
 app = typer.Typer(
     name="clearance",
@@ -17,3 +17,4 @@ app.command()(_policy_cmds.init)
 app.command()(_policy_cmds.validate)
 app.command()(_policy_cmds.schema)
 app.add_typer(_audit_cmds.audit_app, name="audit")
+app.add_typer(_rollout.rollout_app, name="rollout")
