@@ -4,10 +4,10 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from evalkit import write_jsonl
 
 from clearance.errors import DataError
 from clearance.evals import Sample, load_dataset
-from evalkit import write_jsonl
 
 
 def test_jsonl_rows_become_samples(tmp_path: Path) -> None:
