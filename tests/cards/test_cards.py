@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 from huggingface_hub import ModelCard
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "checklist"))
-from helpers import evidence, outcomes, policy  # noqa: E402
-
-from clearance.cards import (  # noqa: E402
+from checkkit import evidence, policy
+from clearance.cards import (
     SYSTEM_SECTIONS,
     Approver,
     build_card,
@@ -22,7 +19,7 @@ from clearance.cards import (  # noqa: E402
     load_card,
     to_cyclonedx,
 )
-from clearance.checklist import Outcome, Report, decide  # noqa: E402
+from clearance.checklist import Outcome, Report, decide
 
 CARD = {
     "license": "apache-2.0",

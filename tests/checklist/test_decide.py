@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from helpers import evidence, outcomes, policy
-
+from checkkit import evidence, outcomes, policy
 from clearance.checklist import Outcome, WaiverInfo, decide
 
 HARM = [{"builtin": "harmful-refusal"}]

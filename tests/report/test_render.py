@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 from junitparser import Failure, JUnitXml, Skipped
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "checklist"))
-from helpers import evidence, outcomes, policy
-
+from checkkit import evidence, outcomes, policy
 from clearance.checklist import Outcome, Report, decide
 from clearance.report import render_html, render_junit, render_markdown, render_table
 
