@@ -49,9 +49,18 @@ def timed(cmd: list[str], cwd: Path) -> dict[str, float]:
 
 
 def start_stub(shared: Path, delay: float) -> subprocess.Popen[bytes]:
-    stub = subprocess.Popen([sys.executable, str(shared / "stub_server.py"), "--port", str(PORT),
-                             "--delay-ms", str(delay)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    stub = subprocess.Popen(
+        [
+            sys.executable,
+            str(shared / "stub_server.py"),
+            "--port",
+            str(PORT),
+            "--delay-ms",
+            str(delay),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/v1/models", timeout=1).read()
@@ -65,12 +74,30 @@ def start_stub(shared: Path, delay: float) -> subprocess.Popen[bytes]:
 def commands(shared: Path, work: Path, data: Path, limit: int | None) -> dict[str, list[str]]:
     policy = work / f"clearance-{data.stem}.yaml"
     policy.write_text(POLICY.format(port=PORT, data=data), encoding="utf-8")
-    ref = [sys.executable, str(shared / "ref_runner.py"), "--data", str(data),
-           "--base-url", f"http://127.0.0.1:{PORT}/v1", "--concurrency", "64"]
+    ref = [
+        sys.executable,
+        str(shared / "ref_runner.py"),
+        "--data",
+        str(data),
+        "--base-url",
+        f"http://127.0.0.1:{PORT}/v1",
+        "--concurrency",
+        "64",
+    ]
     db = f"sqlite:///{work / 'bench.db'}"
     ours = [sys.executable, str(HERE / "run_clearance.py"), str(policy), db]
-    cli = [sys.executable, str(HERE / "cli.py"), "eval", "--policy", str(policy), "--db", db,
-           "--concurrency", "64", "--no-cache"]
+    cli = [
+        sys.executable,
+        str(HERE / "cli.py"),
+        "eval",
+        "--policy",
+        str(policy),
+        "--db",
+        db,
+        "--concurrency",
+        "64",
+        "--no-cache",
+    ]
     if limit:
         ref += ["--limit", str(limit)]
         ours += [str(limit)]
@@ -85,8 +112,10 @@ def measure(cmds: dict[str, list[str]], work: Path, runs: int) -> dict[str, dict
             result = timed(cmd, work)
             if index:  # the first round is the warm-up
                 rows[name].append(result)
-    return {name: {k: statistics.median(r[k] for r in results) for k in results[0]}
-            for name, results in rows.items()}
+    return {
+        name: {k: statistics.median(r[k] for r in results) for k in results[0]}
+        for name, results in rows.items()
+    }
 
 
 def big_data(shared: Path, work: Path, count: int) -> Path:
@@ -115,11 +144,13 @@ def main() -> None:
         for delay in args.delays:
             stub = start_stub(shared, delay)
             try:
-                report[f"delay {delay:g}"] = measure(commands(shared, work, data, None), work,
-                                                     args.runs)
+                report[f"delay {delay:g}"] = measure(
+                    commands(shared, work, data, None), work, args.runs
+                )
                 if delay == 0:
                     report["start-up (1 sample)"] = measure(
-                        commands(shared, work, data, 1), work, args.runs)
+                        commands(shared, work, data, 1), work, args.runs
+                    )
                     if args.big:
                         big = big_data(shared, work, args.big)
                         cmd = commands(shared, work, big, None)["clearance"]

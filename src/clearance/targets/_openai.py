@@ -50,9 +50,7 @@ class OpenAIChat:
         if self._session is None or self._session.closed:
             # Plain-HTTP endpoints (local servers) skip building a TLS context: 60 ms of start-up.
             tls = self.spec.base_url.startswith("https:")
-            connector = aiohttp.TCPConnector(
-                limit=self._connections, ttl_dns_cache=300, ssl=tls
-            )
+            connector = aiohttp.TCPConnector(limit=self._connections, ttl_dns_cache=300, ssl=tls)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 headers=self._headers(),
