@@ -1,7 +1,14 @@
 """The release checklist: metrics with intervals, gates, the ten areas and the decision."""
 
 from clearance.checklist._decide import decide
-from clearance.checklist._evidence import Evidence, Outcome, Side, latest_runs, load_side
+from clearance.checklist._evidence import (
+    Evidence,
+    Outcome,
+    Side,
+    latest_runs,
+    load_runs,
+    load_side,
+)
 from clearance.checklist._gates import GateResult, describe, judge
 from clearance.checklist._metrics import Estimate, MetricBook
 from clearance.checklist._report import (
@@ -34,5 +41,6 @@ __all__ = [
     "describe",
     "judge",
     "latest_runs",
+    "load_runs",
     "load_side",
 ]

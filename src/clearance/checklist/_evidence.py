@@ -129,3 +129,15 @@ def _outcome(suite: str, r: SampleResult) -> Outcome:
         output_tokens=r.output_tokens,
         details=r.details or {},
     )
+
+
+def load_runs(store: Store, label: str, run_ids: Iterable[str]) -> Side:
+    """Outcomes of exactly these runs (all of one target)."""
+    ids = list(run_ids)
+    with store.session() as session:
+        runs = session.scalars(select(EvalRun).where(EvalRun.id.in_(ids))).all()
+        suite_of = {r.id: r.suite for r in runs}
+        fingerprint = runs[0].target_fingerprint if runs else ""
+        rows = session.scalars(select(SampleResult).where(SampleResult.run_id.in_(ids)))
+        outcomes = tuple(_outcome(suite_of[r.run_id], r) for r in rows)
+    return Side(label, fingerprint, outcomes, tuple(sorted(ids)))

@@ -16,7 +16,7 @@ import numpy as np
 from clearance.checklist._metrics import Estimate
 from clearance.errors import UsageError
 from clearance.policy import Gate
-from clearance.stats import mcnemar_test, paired_bootstrap
+from clearance.stats import mcnemar_test, paired_bootstrap, wilson_interval
 from clearance.stats._intervals import Interval
 
 GateStatus = Literal["pass", "fail", "warn", "not_evaluated"]
@@ -132,14 +132,29 @@ def _bound(gate: Gate, est: Estimate, confidence: float) -> tuple[GateStatus, st
 
 
 def _needed(est: Estimate, bound: float, confidence: float) -> str:
-    """How many samples would make the interval clear the bound at the observed spread."""
-    assert est.value is not None and est.ci is not None
-    distance = abs(est.value - bound)
-    half = (est.ci[1] - est.ci[0]) / 2
-    if distance == 0 or est.n == 0:
+    """How many samples would let the interval clear the bound, at the observed value."""
+    assert est.value is not None
+    assert est.ci is not None
+    if est.value == bound or est.n == 0:
         return "the estimate sits on the bound: no sample size can decide it"
-    needed = math.ceil(est.n * (half / distance) ** 2)
+    if est.binary:
+        needed = _wilson_needed(est.value, bound, est.n, confidence)
+    else:
+        # The interval's width on the bound's side shrinks like 1/sqrt(n).
+        side = est.ci[1] - est.value if bound > est.value else est.value - est.ci[0]
+        needed = math.ceil(est.n * (side / abs(bound - est.value)) ** 2)
     return f"needs >= {max(needed, est.n + 1)} samples, has {est.n}"
+
+
+def _wilson_needed(p: float, bound: float, n: int, confidence: float) -> int:
+    """Smallest sample size whose Wilson interval at proportion ``p`` excludes ``bound``."""
+    size = n
+    while size < 10_000_000:
+        size = math.ceil(size * 1.25) + 1
+        lo, hi = wilson_interval(round(p * size), size, confidence)
+        if (bound > p and hi <= bound) or (bound < p and lo >= bound):
+            return size
+    return size
 
 
 def _versus(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from clearance.cli import _audit_cmds, _policy_cmds, _rollout
+from clearance.cli import _audit_cmds, _check_cmds, _eval_cmds, _policy_cmds, _rollout
 
 app = typer.Typer(
     name="clearance",
@@ -16,5 +16,8 @@ app = typer.Typer(
 app.command()(_policy_cmds.init)
 app.command()(_policy_cmds.validate)
 app.command()(_policy_cmds.schema)
+app.command("eval")(_eval_cmds.eval_cmd)
+app.command()(_check_cmds.check)
+app.add_typer(_check_cmds.card_app, name="card")
 app.add_typer(_audit_cmds.audit_app, name="audit")
 app.add_typer(_rollout.rollout_app, name="rollout")

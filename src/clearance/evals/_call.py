@@ -46,7 +46,7 @@ async def run_sample(ctx: CallContext, sample: Sample, repeat: int) -> dict[str,
         return row
     _fill(row, ctx, completion, attempts)
     if ctx.scorer is not None:
-        await _score(row, ctx.scorer, completion.text, sample)
+        await _score(row, ctx.scorer, completion.text, sample, completion.tool_calls)
     return row
 
 
@@ -131,9 +131,11 @@ def _fill(row: dict[str, Any], ctx: CallContext, done: Completion, attempts: int
         details["attempts" if attempts else "cached"] = attempts or True
 
 
-async def _score(row: dict[str, Any], scorer: ResponseScorer, text: str, sample: Sample) -> None:
+async def _score(
+    row: dict[str, Any], scorer: ResponseScorer, text: str, sample: Sample, tool_calls: Any
+) -> None:
     try:
-        outcome = await score(scorer, text, sample)
+        outcome = await score(scorer, text, sample, tool_calls)
     except Exception as exc:  # a scorer bug must not lose the response
         row.update(error=f"scorer failed: {type(exc).__name__}: {exc}", error_kind="scorer")
         return

@@ -110,7 +110,9 @@ def _builtin_plan(suite: BuiltinSuite, folder: Path, limit: int | None) -> Suite
         )
     path = None if suite.path is None else folder / suite.path
     data = loader(suite.builtin, path=path)
-    samples = [_from_builtin(item) for item in data.samples][: limit or suite.limit]
+    # Fresh canaries and personal data for every run: no run can be passed by memory.
+    filled, _planted = suites.materialize(data.samples[: limit or suite.limit])
+    samples = [_from_builtin(item, suite.builtin) for item in filled]
     scorer_for = getattr(suites, "scorer_for", None)
     scorer = scorer_for(suite.builtin) if scorer_for is not None else None
     identity = {
@@ -122,9 +124,11 @@ def _builtin_plan(suite: BuiltinSuite, folder: Path, limit: int | None) -> Suite
     return SuitePlan(suite.builtin, samples, scorer, suite.repeats, _digest(identity))
 
 
-def _from_builtin(item: Any) -> Sample:
+def _from_builtin(item: Any, suite: str) -> Sample:
     meta = {**dict(item.metadata), "expected": item.expected, "channel": item.channel}
-    return Sample(id=item.id, messages=tuple(item.messages), category=item.category, metadata=meta)
+    # Injection success is reported by channel (direct, document, email, web, tool result).
+    category = item.channel if suite == "prompt-injection" else item.category
+    return Sample(id=item.id, messages=tuple(item.messages), category=category, metadata=meta)
 
 
 def _ids_digest(samples: list[Sample]) -> str:

@@ -49,10 +49,16 @@ def _judge_fn(judge: Target) -> Any:
     return ask
 
 
-async def score(scorer: ResponseScorer, response: str, sample: Sample) -> Outcome:
-    """Score ``response``; synchronous scorers are called directly (no coroutine cost)."""
-    if isinstance(scorer, SyncScorer):
-        result: Score = scorer(response, sample.target, input=sample.prompt)
+async def score(
+    scorer: ResponseScorer, response: str, sample: Sample, tool_calls: Any = None
+) -> Outcome:
+    """Score ``response``; synchronous scorers are called directly (no coroutine cost).
+    Scorers that judge the whole sample (built-in suites) get it with the tool calls."""
+    judge_sample = getattr(scorer, "score_sample", None)
+    if judge_sample is not None:
+        result: Score = judge_sample(response, sample, tool_calls)
+    elif isinstance(scorer, SyncScorer):
+        result = scorer(response, sample.target, input=sample.prompt)
     else:
         result = await scorer.ascore(response, sample.target, input=sample.prompt)
     return Outcome(result.value, result.passed, _details(result))

@@ -382,6 +382,9 @@ class Risk(Strict):
 class Card(Strict):
     """Inputs to the model or system card; evidence sections are filled by clearance."""
 
+    path: str = "MODEL_CARD.md"
+    """Where ``clearance card`` writes the card (relative to the policy file); the
+    documentation area checks the card found there."""
     license: str = "other"
     language: list[str] = Field(default_factory=lambda: ["en"])
     library_name: str | None = None

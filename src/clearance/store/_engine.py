@@ -56,6 +56,7 @@ class Store:
                 conn = conn.execution_options(clearance_immediate=True)
             with conn.begin(), Session(bind=conn, expire_on_commit=False) as session:
                 yield session
+                session.flush()  # pending objects are written before the commit
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,6 +12,7 @@ from clearance.evals.suites._injection import InjectionVerdict, judge_injection
 from clearance.evals.suites._materialize import PLACEHOLDER_RE, materialize
 from clearance.evals.suites._pii import PiiVerdict, judge_pii_leak
 from clearance.evals.suites._public import PublicFormat, detect_format, load_public_csv
+from clearance.evals.suites._scoring import BuiltinScorer, scorer_for
 from clearance.evals.suites._synthetic import PLACEHOLDERS
 from clearance.evals.suites._types import (
     CHANNELS,
@@ -26,6 +27,7 @@ __all__ = [
     "CHANNELS",
     "PLACEHOLDERS",
     "PLACEHOLDER_RE",
+    "BuiltinScorer",
     "BuiltinSuiteData",
     "Channel",
     "Expected",
@@ -43,4 +45,5 @@ __all__ = [
     "materialize",
     "normalise_answer",
     "sample_agreement",
+    "scorer_for",
 ]

@@ -1,0 +1,175 @@
+"""``clearance check`` and ``clearance card``: thin shells over ``clearance.release``."""
+
+from __future__ import annotations
+
+import enum
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, out, policy_at, store_at
+from clearance.errors import UsageError
+
+AsOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="Who is acting (default: $CLEARANCE_USER, else the login name)."),
+]
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+    junit = "junit"
+
+
+def actor(name: str | None) -> str:
+    return name or os.environ.get("CLEARANCE_USER") or getpass.getuser()
+
+
+def check(
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.table,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the report here.")
+    ] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1)] = 64,
+    release: Annotated[
+        str | None, typer.Option(help="Release name (default system@label).")
+    ] = None,
+    as_: AsOpt = None,
+) -> None:
+    """Run missing or stale evals, then decide: exit 0 cleared, 1 blocked, 2 bad input."""
+    from clearance.cli._eval_cmds import _ProgressDisplay
+    from clearance.evals import EvalConfig
+    from clearance.release import run_check
+
+    loaded = policy_at(policy)
+    with store_at(db) as store, _ProgressDisplay() as bar:
+        outcome = run_check(
+            loaded,
+            store,
+            EvalConfig(concurrency=concurrency),
+            actor=actor(as_),
+            release=release,
+            on_progress=bar.update if bar else None,
+        )
+    report = outcome.report
+    _emit(render_report(report, fmt, outcome.latency), out_path)
+    _step_summary(report)
+    colour = "green" if report.decision == "cleared" else "red"
+    err.print(
+        f"[bold {colour}]{report.decision.upper()}[/] {outcome.release} "
+        f"(evidence {report.evidence_hash[:12]})"
+    )
+    raise typer.Exit(0 if report.decision == "cleared" else 1)
+
+
+def render_report(report: object, fmt: Format, latency: dict[str, list[float]]) -> str:
+    from clearance.report import render, render_html, render_table
+
+    if fmt is Format.html:
+        return render_html(report, latency=latency)  # type: ignore[arg-type]
+    if fmt is Format.table:
+        return render_table(report, color=err.is_terminal)  # type: ignore[arg-type]
+    return render(report, fmt.value)  # type: ignore[arg-type]
+
+
+def _emit(text: str, path: Path | None) -> None:
+    if path is None:
+        out(text)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    err.print(f"wrote {path}")
+
+
+def _step_summary(report: object) -> None:
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return
+    from clearance.report import render_markdown
+
+    with open(summary, "a", encoding="utf-8") as handle:
+        handle.write(render_markdown(report))  # type: ignore[arg-type]
+
+
+card_app = typer.Typer(
+    help="Model and system cards, written from the evidence.", invoke_without_command=True
+)
+
+
+class CardFormat(enum.StrEnum):
+    markdown = "markdown"
+    cyclonedx = "cyclonedx"
+
+
+@card_app.callback()
+def card(
+    ctx: typer.Context,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    kind: Annotated[
+        str | None, typer.Option(help="model or system (default: system.kind).")
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Card file (default: card.path).")
+    ] = None,
+    fmt: Annotated[CardFormat, typer.Option("--format", "-f")] = CardFormat.markdown,
+    check_path: Annotated[
+        Path | None, typer.Option("--check", help="Check this card instead.")
+    ] = None,
+    as_: AsOpt = None,
+) -> None:
+    """Write the card (Hugging Face format), or --check one: exit 1 on any defect."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if kind not in (None, "model", "system"):
+        raise UsageError(f"--kind must be 'model' or 'system', not '{kind}'")
+    loaded = policy_at(policy)
+    if check_path is not None:
+        _check_card(loaded, db, check_path, kind)
+        return
+    from clearance.evals import EvalConfig
+    from clearance.release import card_path, run_check, write_card
+
+    with store_at(db) as store:
+        outcome = run_check(loaded, store, EvalConfig(), actor=actor(as_))
+    if fmt is CardFormat.cyclonedx:
+        from clearance.cards import to_cyclonedx
+
+        _emit(json.dumps(to_cyclonedx(loaded, outcome.report), indent=2) + "\n", out_path)
+        return
+    path = card_path(loaded, out_path)
+    _, report = write_card(loaded, outcome, path, kind=kind)
+    err.print(f"wrote {path} ({kind or loaded.system.kind} card, decision {report.decision})")
+
+
+def _check_card(loaded: object, db: str | None, path: Path, kind: str | None) -> None:
+    from clearance.cards import check_card, load_card
+    from clearance.evals import EvalConfig
+    from clearance.release import run_check
+
+    with store_at(db) as store:
+        outcome = run_check(loaded, store, EvalConfig())  # type: ignore[arg-type]
+    problems = check_card(load_card(path), evidence_hash=outcome.report.evidence_hash, kind=kind)
+    for problem in problems:
+        out(f"{path}: {problem}")
+    if problems:
+        raise typer.Exit(1)
+    out(f"{path}: complete and current (evidence {outcome.report.evidence_hash[:12]})")
+
+
+@card_app.command("diff")
+def card_diff(old: Path, new: Path) -> None:
+    """What changed between two cards: metrics and sections."""
+    from clearance.cards import diff_cards, load_card
+
+    lines = diff_cards(load_card(old), load_card(new))
+    out("\n".join(lines) if lines else "no differences")

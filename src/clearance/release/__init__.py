@@ -1,0 +1,22 @@
+"""A release end to end: check (evaluate, probe, decide, record) and its records.
+
+The checklist decides on evidence; this layer gathers the evidence (runs the evals,
+measures the environment) and records what was decided, so it sits above the checklist,
+the cards and governance.
+"""
+
+from clearance.release._card import card_path, write_card
+from clearance.release._check import CheckOutcome, record, release_name, run_check
+from clearance.release._probes import Probes, card_probe, measure
+
+__all__ = [
+    "CheckOutcome",
+    "Probes",
+    "card_path",
+    "card_probe",
+    "measure",
+    "record",
+    "release_name",
+    "run_check",
+    "write_card",
+]

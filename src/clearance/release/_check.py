@@ -1,0 +1,159 @@
+"""``clearance check`` as one library call: run what is missing, gather the evidence,
+measure the environment, decide, and record the decision and the release."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Literal
+
+import numpy as np
+from sqlalchemy import select
+
+from clearance import governance
+from clearance.checklist import Evidence, Report, Side, WaiverInfo, decide, load_runs
+from clearance.evals import EvalConfig, ProgressCallback, Sample, evaluate, plan_suites
+from clearance.policy import Policy
+from clearance.release._probes import measure
+from clearance.store import Check, GateResult, Release, Store
+
+Role = Literal["candidate", "baseline"]
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """The report, the evidence behind it, and the release it was recorded under."""
+
+    report: Report
+    evidence: Evidence
+    release: str
+    latency: dict[str, list[float]]
+
+
+def run_check(
+    policy: Policy,
+    store: Store,
+    config: EvalConfig | None = None,
+    *,
+    actor: str = "clearance",
+    release: str | None = None,
+    waivers: Mapping[str, WaiverInfo] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> CheckOutcome:
+    """Evaluate (reusing stored runs that are still valid), decide and record."""
+    config = replace(config or EvalConfig(), resume=True)
+    roles: list[Role] = ["candidate", "baseline"] if policy.targets.baseline else ["candidate"]
+    summaries = evaluate(policy, store, config, roles=roles, on_progress=on_progress)
+    by_role = {role: [s.run_id for s in summaries if s.role == role] for role in roles}
+    candidate = load_runs(store, _label(policy, "candidate"), by_role["candidate"])
+    baseline = (
+        load_runs(store, _label(policy, "baseline"), by_role["baseline"])
+        if policy.targets.baseline
+        else None
+    )
+    evidence = Evidence(candidate, baseline)
+    probes = measure(policy, store, evidence.digest())
+    evidence = replace(evidence, probes=probes.values, probe_notes=probes.notes)
+    name = release or release_name(policy, candidate)
+    report = decide(policy, evidence, waivers=waivers, examples=_prompts(policy))
+    record(store, policy, report, evidence, name, actor)
+    return CheckOutcome(report, evidence, name, _latency(candidate, baseline))
+
+
+def _label(policy: Policy, role: str) -> str:
+    spec = getattr(policy.targets, role)
+    return str(spec.label or getattr(spec, "model", None) or getattr(spec, "callable", role))
+
+
+def release_name(policy: Policy, candidate: Side) -> str:
+    """``system@label`` (or ``system@fingerprint``): what approvals and rollouts refer to."""
+    tag = (
+        _label(policy, "candidate")
+        if policy.targets.candidate.label
+        else candidate.fingerprint[:12]
+    )
+    return f"{policy.system.name}@{tag}"
+
+
+def _prompts(policy: Policy) -> dict[tuple[str, str], str]:
+    try:
+        plans = plan_suites(policy)
+    except Exception:  # examples are a nicety; the decision never depends on them
+        return {}
+    return {(p.name, s.id): _prompt(s) for p in plans for s in p.samples}
+
+
+def _prompt(sample: Sample) -> str:
+    return sample.prompt
+
+
+def _latency(candidate: Side, baseline: Side | None) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for name, side in (("candidate", candidate), ("baseline", baseline)):
+        values = [o.latency_ms for o in side.outcomes if o.ok and o.latency_ms] if side else []
+        if values:
+            out[name] = [float(v) for v in np.percentile(values, range(1, 100))]
+    return out
+
+
+def record(
+    store: Store, policy: Policy, report: Report, evidence: Evidence, name: str, actor: str
+) -> None:
+    """Upsert the release, store the check and its gates, and audit the decision."""
+    now = datetime.now(UTC)
+    with store.session(exclusive=True) as session:
+        row = session.scalars(select(Release).where(Release.name == name)).first()
+        if row is None:
+            row = Release(
+                name=name,
+                system=policy.system.name,
+                created_by=actor,
+                created_at=now,
+                candidate_fingerprint="",
+                policy_hash="",
+            )
+            session.add(row)
+        if row.evidence_hash != report.evidence_hash:
+            row.evidence_changed_by = actor
+        row.candidate_fingerprint = evidence.candidate.fingerprint
+        row.baseline_fingerprint = evidence.baseline.fingerprint if evidence.baseline else None
+        row.policy_hash = report.policy_hash
+        row.evidence_hash = report.evidence_hash
+        row.status = report.decision
+        session.flush()
+        check = Check(
+            release_id=row.id,
+            decision=report.decision,
+            evidence_hash=report.evidence_hash,
+            report=report.to_json_dict(),
+            created_at=now,
+        )
+        session.add(check)
+        session.flush()
+        session.add_all(
+            GateResult(
+                check_id=check.id,
+                area=a.area,
+                metric=g.metric,
+                value=g.value,
+                ci_low=g.ci[0] if g.ci else None,
+                ci_high=g.ci[1] if g.ci else None,
+                threshold=g.threshold,
+                status=g.status,
+            )
+            for a in report.areas
+            for g in a.gates
+        )
+        governance.append_in(
+            session,
+            actor,
+            "check.decided",
+            name,
+            {
+                "decision": report.decision,
+                "evidence_hash": report.evidence_hash,
+                "policy_hash": report.policy_hash,
+                "reasons": report.reasons,
+            },
+        )
