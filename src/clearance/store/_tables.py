@@ -205,3 +205,81 @@ class TelemetryEvent(Base):
     tool_calls: Mapped[int | None] = mapped_column(Integer)
     tool_errors: Mapped[int | None] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class User(Base):
+    """A person who may call the server; only a SHA-256 of their API token is kept."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class ToolSwitch(Base):
+    """A tool's kill switch; a tool without a row is enabled."""
+
+    __tablename__ = "tool_switches"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime]
+
+
+class Incident(Base):
+    """An incident about a release: open, then reviewed, then closed by an owner."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    release: Mapped[str] = mapped_column(String(200), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime]
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    review_note: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class ProviderKey(Base):
+    """A provider API key in the rotation register (the key itself is never stored)."""
+
+    __tablename__ = "provider_keys"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    last_rotated: Mapped[datetime]
+    max_age_days: Mapped[int] = mapped_column(Integer)
+    rotated_by: Mapped[str] = mapped_column(String(200))
+
+
+class DataRequest(Base):
+    """A user data request (access, deletion, ...) with the date it is due."""
+
+    __tablename__ = "data_requests"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditCheckpoint(Base):
+    """An Ed25519 signature over the audit chain's head at one moment."""
+
+    __tablename__ = "audit_checkpoints"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(Id)
+    hash: Mapped[str] = mapped_column(String(64))
+    ts: Mapped[str] = mapped_column(String(40))
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200))
