@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats as sps
+from scipy.special import ndtri
 
 from clearance.errors import UsageError
 
@@ -31,7 +31,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interva
     _check_confidence(confidence)
     if n <= 0 or not 0 <= successes <= n:
         raise UsageError(f"need 0 <= successes <= n and n > 0, got {successes}/{n}")
-    z = float(sps.norm.ppf(0.5 + confidence / 2))
+    z = float(ndtri(0.5 + confidence / 2))
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom

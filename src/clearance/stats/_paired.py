@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats as sps
+from scipy.special import bdtr, bdtrc, betaincinv
 
 from clearance.errors import UsageError
 from clearance.stats._intervals import Interval, bootstrap_statistics
@@ -46,7 +46,7 @@ def mcnemar_exact_p(b: int, c: int) -> float:
         raise UsageError("discordant counts must be non-negative")
     if b + c == 0:
         return 1.0
-    return float(min(1.0, 2 * sps.binom.cdf(min(b, c), b + c, 0.5)))
+    return float(min(1.0, 2 * bdtr(min(b, c), b + c, 0.5)))
 
 
 def _pairs(candidate: ArrayLike, baseline: ArrayLike) -> tuple[NDArray[np.float64], ...]:
@@ -80,8 +80,8 @@ def _verdict(improvement: Interval, boundary: float, shown: bool) -> Verdict:
 
 def _clopper_pearson(k: int, n: int, level: float) -> Interval:
     tail = (1 - level) / 2
-    lo = 0.0 if k == 0 else float(sps.beta.ppf(tail, k, n - k + 1))
-    hi = 1.0 if k == n else float(sps.beta.ppf(1 - tail, k + 1, n - k))
+    lo = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, tail))
+    hi = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1 - tail))
     return lo, hi
 
 
@@ -138,7 +138,9 @@ def _discordant_tail(b: int, c: int, n: int, boundary: float) -> float:
     if b + c == 0:
         return 1.0 if boundary >= 0 else 0.0
     share0 = float(np.clip(0.5 * (1 + boundary * n / (b + c)), 0.0, 1.0))
-    return float(sps.binom.sf(b - 1, b + c, share0))
+    if b <= 0:
+        return 1.0
+    return float(bdtrc(b - 1, b + c, share0))
 
 
 def paired_bootstrap(

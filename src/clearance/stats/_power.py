@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats as sps
+from scipy.special import ndtri
 
 from clearance.errors import UsageError
 
@@ -17,7 +17,7 @@ from clearance.errors import UsageError
 def _z(alpha: float, power: float) -> tuple[float, float]:
     if not 0 < alpha < 1 or not 0 < power < 1:
         raise UsageError(f"alpha and power must be in (0, 1), got {alpha}, {power}")
-    return float(sps.norm.isf(alpha)), float(sps.norm.ppf(power))
+    return float(-ndtri(alpha)), float(ndtri(power))
 
 
 def _positive(name: str, value: float) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
-from scipy import stats as sps
 
 from clearance.errors import UsageError
 
@@ -42,7 +41,7 @@ def normal_mixture_log_e(s: ArrayLike, v: ArrayLike, rho: float) -> Array:
         raise UsageError("rho must be > 0")
     total = v_ + rho
     out = np.log(2.0) + 0.5 * np.log(rho / total) + s_**2 / (2 * total)
-    return np.asarray(out + sps.norm.logcdf(s_ / np.sqrt(total)), dtype=float)
+    return np.asarray(out + special.log_ndtr(s_ / np.sqrt(total)), dtype=float)
 
 
 def standardized_log_e(z: ArrayLike, u: ArrayLike) -> Array:
@@ -50,7 +49,7 @@ def standardized_log_e(z: ArrayLike, u: ArrayLike) -> Array:
     z_, u_ = np.asarray(z, dtype=float), np.asarray(u, dtype=float)
     share = u_ / (1 + u_)
     out = np.log(2.0) - 0.5 * np.log1p(u_) + z_**2 * share / 2
-    return np.asarray(out + sps.norm.logcdf(z_ * np.sqrt(share)), dtype=float)
+    return np.asarray(out + special.log_ndtr(z_ * np.sqrt(share)), dtype=float)
 
 
 def information_ratio(n_candidate: ArrayLike, n_control: ArrayLike, prior_n: float) -> Array:
