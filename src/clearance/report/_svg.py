@@ -87,7 +87,7 @@ def category_bars(title: str, categories: list[CategoryResult], width: int = 520
     ]
     for i, c in enumerate(categories):
         y = 20 + i * row
-        w = max(1.0, c.value * (width - label_w - 50))
+        w = max(1.0, c.value * (width - label_w - 110))
         parts.append(
             f'<text x="0" y="{y + 12}">{escape(c.category[:28])}</text>'
             f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="12" '
