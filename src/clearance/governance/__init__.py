@@ -1,5 +1,17 @@
-"""Governance: owners and roles, approvals, waivers, registers and the audit log."""
+"""Governance: owners and roles, approvals, waivers, registers and the audit log.
 
+Every action here checks the acting person's duty against the policy's ``owners`` and
+writes an audit entry in the same transaction as the action.
+"""
+
+from clearance.governance._approvals import (
+    ApprovalInfo,
+    approvals,
+    approve,
+    missing_approvals,
+    void_stale_approvals,
+    void_stale_approvals_in,
+)
 from clearance.governance._audit import (
     GENESIS,
     Entry,
@@ -13,17 +25,111 @@ from clearance.governance._audit import (
     head,
     verify,
 )
+from clearance.governance._bundle import (
+    PREDICATE_TYPE,
+    STATEMENT_TYPE,
+    export_bundle,
+    release_statement,
+    write_bundle,
+)
+from clearance.governance._bundle_verify import BundleVerification, read_bundle, verify_bundle
+from clearance.governance._checkpoints import (
+    Checkpoint,
+    CheckpointVerification,
+    checkpoint,
+    checkpoints,
+    read_checkpoint,
+    verify_with_checkpoints,
+)
+from clearance.governance._common import content_hash, parse_when
+from clearance.governance._incidents import (
+    SEVERITIES,
+    close_incident,
+    incidents,
+    open_incident,
+    open_severe_incidents,
+    review_incident,
+)
+from clearance.governance._keys import generate_keypair, load_private_key, load_public_key
+from clearance.governance._registers import (
+    add_data_request,
+    add_provider_key,
+    close_data_request,
+    data_requests,
+    key_due,
+    overdue_data_requests,
+    overdue_key_rotations,
+    provider_keys,
+    rotate_provider_key,
+)
+from clearance.governance._roles import WAIVER_DUTY, roles_of
+from clearance.governance._tools import disable_tool, disabled_tools, enable_tool, tool_switches
+from clearance.governance._users import authenticate, create_user, revoke_user, users
+from clearance.governance._waivers import active_waivers, waive, waivers
 
 __all__ = [
     "GENESIS",
+    "PREDICATE_TYPE",
+    "SEVERITIES",
+    "STATEMENT_TYPE",
+    "WAIVER_DUTY",
+    "ApprovalInfo",
+    "BundleVerification",
+    "Checkpoint",
+    "CheckpointVerification",
     "Entry",
     "Verification",
+    "active_waivers",
+    "add_data_request",
+    "add_provider_key",
     "append",
     "append_in",
+    "approvals",
+    "approve",
+    "authenticate",
     "canonical",
+    "checkpoint",
+    "checkpoints",
+    "close_data_request",
+    "close_incident",
+    "content_hash",
     "count",
+    "create_user",
+    "data_requests",
+    "disable_tool",
+    "disabled_tools",
+    "enable_tool",
     "entries",
     "entry_hash",
+    "export_bundle",
+    "generate_keypair",
     "head",
+    "incidents",
+    "key_due",
+    "load_private_key",
+    "load_public_key",
+    "missing_approvals",
+    "open_incident",
+    "open_severe_incidents",
+    "overdue_data_requests",
+    "overdue_key_rotations",
+    "parse_when",
+    "provider_keys",
+    "read_bundle",
+    "read_checkpoint",
+    "release_statement",
+    "review_incident",
+    "revoke_user",
+    "roles_of",
+    "rotate_provider_key",
+    "tool_switches",
+    "users",
     "verify",
+    "verify_bundle",
+    "verify_with_checkpoints",
+    "void_stale_approvals",
+    "void_stale_approvals_in",
+    "waive",
+    "waivers",
+    "write_bundle",
 ]

@@ -1,0 +1,126 @@
+"""The release record: an in-toto Statement v1 in a DSSE envelope, checkable offline.
+
+The statement's subject is the release with its content hash (the hash approvals are bound
+to); the predicate summarises the decision, the gates of the latest check, the card's hash,
+and the approvals and waivers in force when it was exported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+
+from clearance.errors import NotFoundError
+from clearance.governance._approvals import approvals
+from clearance.governance._audit import canonical, head
+from clearance.governance._common import now_utc, release_row, row_content_hash, utc
+from clearance.governance._dsse import envelope
+from clearance.governance._waivers import active_waivers
+from clearance.store import Check, Release, Store
+
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://clearance.dev/release/v1"
+
+
+def export_bundle(
+    store: Store,
+    release: str,
+    *,
+    card: Path | None = None,
+    key: Ed25519PrivateKey | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The DSSE envelope (signed when ``key`` is given) of ``release``'s statement."""
+    statement = release_statement(store, release, card=card, now=now)
+    return envelope(canonical(statement).encode(), key)
+
+
+def release_statement(
+    store: Store, release: str, *, card: Path | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The in-toto Statement for ``release`` as a plain dict."""
+    with store.session() as session:
+        row = release_row(session, release)
+        check = session.scalars(
+            select(Check).where(Check.release_id == row.id).order_by(Check.id.desc()).limit(1)
+        ).first()
+        if check is None:
+            raise NotFoundError(
+                f"release '{release}' has no recorded check", fix="run `clearance check`"
+            )
+        digest = row_content_hash(row)
+    predicate = _predicate(store, row, check, card, now)
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": release, "digest": {"sha256": digest}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": predicate,
+    }
+
+
+def _predicate(
+    store: Store, row: Release, check: Check, card: Path | None, now: datetime | None
+) -> dict[str, Any]:
+    seq, chain_head = head(store)
+    moment = utc(now) if now else now_utc()
+    return {
+        "release": row.name,
+        "system": row.system,
+        "decision": check.decision,
+        "policy_hash": row.policy_hash,
+        "candidate_fingerprint": row.candidate_fingerprint,
+        "baseline_fingerprint": row.baseline_fingerprint,
+        "evidence_hash": row.evidence_hash,
+        "check": {
+            "created_at": utc(check.created_at).isoformat(),
+            "report_sha256": hashlib.sha256(canonical(check.report).encode()).hexdigest(),
+        },
+        "areas": [_area(a) for a in check.report.get("areas", [])],
+        "card": _card(card),
+        "approvals": [
+            {
+                "role": a.role,
+                "approver": a.approver,
+                "content_hash": a.content_hash,
+                "at": a.created_at.isoformat(),
+            }
+            for a in approvals(store, row.name)
+        ],
+        "waivers": [
+            {"area": area, **w.model_dump()}
+            for area, w in sorted(active_waivers(store, row.name, moment).items())
+        ],
+        "audit_head": {"seq": seq, "hash": chain_head},
+        "exported_at": moment.isoformat(),
+    }
+
+
+def _area(area: dict[str, Any]) -> dict[str, Any]:
+    keep = ("metric", "value", "ci", "threshold", "status")
+    return {
+        "area": area.get("area"),
+        "status": area.get("status"),
+        "summary": area.get("summary", ""),
+        "gates": [{k: g.get(k) for k in keep} for g in area.get("gates", [])],
+    }
+
+
+def _card(path: Path | None) -> dict[str, str] | None:
+    if path is None or not path.is_file():
+        return None
+    return {"path": path.name, "sha256": file_sha256(path)}
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_bundle(bundle: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(bundle, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,64 @@
+"""Roles come from the policy's ``owners``: who holds which duty, and who may waive what.
+
+Waiving an area is the job of the duty that owns its risk:
+
+==========================================================  ========================
+area                                                        duty that may waive it
+==========================================================  ========================
+safety, security                                            ``review_incidents``
+privacy                                                     ``handle_data_requests``
+capability, reliability, cost, latency, documentation      ``own_evals``
+monitoring, rollback                                        ``approve_changes``
+==========================================================  ========================
+"""
+
+from __future__ import annotations
+
+from clearance.errors import PermissionDenied, UsageError
+from clearance.policy import AREAS, DUTIES, Area, Duty, Policy
+
+WAIVER_DUTY: dict[Area, Duty] = {
+    "safety": "review_incidents",
+    "security": "review_incidents",
+    "privacy": "handle_data_requests",
+    "capability": "own_evals",
+    "reliability": "own_evals",
+    "cost": "own_evals",
+    "latency": "own_evals",
+    "documentation": "own_evals",
+    "monitoring": "approve_changes",
+    "rollback": "approve_changes",
+}
+"""Which duty may waive each checklist area."""
+
+
+def roles_of(policy: Policy, person: str) -> list[Duty]:
+    """The duties ``person`` holds under the policy."""
+    return [duty for duty in DUTIES if person in policy.owners.holders(duty)]
+
+
+def as_duty(role: str) -> Duty:
+    """``role`` checked against the six duty names."""
+    for duty in DUTIES:
+        if duty == role:
+            return duty
+    raise UsageError(f"unknown role '{role}'", fix=f"use one of: {', '.join(DUTIES)}")
+
+
+def as_area(area: str) -> Area:
+    for known in AREAS:
+        if known == area:
+            return known
+    raise UsageError(f"unknown area '{area}'", fix=f"use one of: {', '.join(AREAS)}")
+
+
+def require(policy: Policy, duty: Duty, person: str, doing: str) -> None:
+    """Raise :class:`PermissionDenied` unless ``person`` holds ``duty``."""
+    holders = policy.owners.holders(duty)
+    if person in holders:
+        return
+    who = ", ".join(holders) if holders else "nobody"
+    raise PermissionDenied(
+        f"{person} may not {doing}: only holders of '{duty}' may ({who})",
+        fix=f"act as one of them with --as NAME, or add {person} under owners.{duty} in the policy",
+    )

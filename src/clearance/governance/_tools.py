@@ -1,0 +1,93 @@
+"""The kill switch: a tool disabled here is off for every reader from the next call on.
+
+``disabled_tools`` opens a fresh transaction each call, so a router or telemetry layer that
+asks per request sees a switch flipped by another process immediately, with no cache.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from clearance.errors import PermissionDenied, UsageError
+from clearance.governance._audit import append_in
+from clearance.governance._common import now_utc, writing
+from clearance.governance._roles import require
+from clearance.policy import Policy
+from clearance.store import Store, ToolSwitch
+
+
+def disable_tool(
+    store: Store,
+    policy: Policy,
+    name: str,
+    actor: str,
+    *,
+    reason: str = "",
+    trigger: str | None = None,
+) -> None:
+    """Turn tool ``name`` off. ``actor`` must hold ``disable_tools``, unless ``trigger``
+    names a policy trigger whose action is ``disable_tool`` for this very tool (the
+    policy's owners authorised it before launch; the rollout controller passes it)."""
+    _known_tool(policy, name)
+    if trigger is None:
+        require(policy, "disable_tools", actor, f"disable tool '{name}'")
+    else:
+        _trigger_allows(policy, name, trigger)
+    _switch(store, name, actor, disabled=True, reason=reason, trigger=trigger)
+
+
+def enable_tool(store: Store, policy: Policy, name: str, actor: str, *, reason: str = "") -> None:
+    """Turn tool ``name`` back on; only ``disable_tools`` owners may."""
+    _known_tool(policy, name)
+    require(policy, "disable_tools", actor, f"enable tool '{name}'")
+    _switch(store, name, actor, disabled=False, reason=reason, trigger=None)
+
+
+def disabled_tools(store: Store) -> set[str]:
+    """Names of the tools switched off right now (read fresh on every call)."""
+    with store.session() as session:
+        return set(session.scalars(select(ToolSwitch.name).where(ToolSwitch.disabled)))
+
+
+def tool_switches(store: Store) -> list[ToolSwitch]:
+    """Every tool that has ever been switched, by name."""
+    with store.session() as session:
+        return list(session.scalars(select(ToolSwitch).order_by(ToolSwitch.name)))
+
+
+def _switch(
+    store: Store, name: str, actor: str, *, disabled: bool, reason: str, trigger: str | None
+) -> None:
+    with writing(store) as session:
+        row = session.get(ToolSwitch, name)
+        if row is None:
+            row = ToolSwitch(name=name, changed_by=actor, changed_at=now_utc())
+            session.add(row)
+        row.disabled, row.reason = disabled, reason
+        row.changed_by, row.changed_at = actor, now_utc()
+        action = "tool.disabled" if disabled else "tool.enabled"
+        payload = {"reason": reason, **({"trigger": trigger} if trigger else {})}
+        append_in(session, actor, action, f"tool:{name}", payload)
+
+
+def _known_tool(policy: Policy, name: str) -> None:
+    """When the card lists the system's tools, a switch must name one of them, so a typo
+    cannot leave the real tool running while the log says it was disabled."""
+    known = [tool.name for tool in policy.card.tools]
+    if known and name not in known:
+        raise UsageError(
+            f"unknown tool '{name}'", fix=f"use one of the card's tools: {', '.join(known)}"
+        )
+    if not name.strip():
+        raise UsageError("a tool name must not be blank", fix="give the tool's name")
+
+
+def _trigger_allows(policy: Policy, name: str, trigger: str) -> None:
+    for declared in policy.triggers:
+        allowed = declared.action == "disable_tool" and declared.tool == name
+        if declared.label == trigger and allowed:
+            return
+    raise PermissionDenied(
+        f"trigger '{trigger}' does not authorise disabling tool '{name}'",
+        fix="declare a trigger with action: disable_tool and tool: NAME in the policy",
+    )

@@ -1,0 +1,74 @@
+"""Users and their API tokens.
+
+A token is 32 random bytes (URL-safe base64, prefixed ``clr_``) shown once; the store keeps
+only its SHA-256. A slow password hash (scrypt, PBKDF2) defends low-entropy secrets against
+guessing; a 256-bit random token cannot be guessed, so a fast hash is as safe here and lets
+``authenticate`` find the user by an indexed lookup instead of trying every row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from clearance.errors import NotFoundError, UsageError
+from clearance.governance._audit import append_in
+from clearance.governance._common import now_utc, writing
+from clearance.store import Store, User
+
+_PREFIX = "clr_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(store: Store, name: str, *, actor: str = "clearance", replace: bool = False) -> str:
+    """Register ``name`` and return a new API token (shown once, stored hashed).
+
+    With ``replace`` an existing user gets a new token and the old one stops working.
+    """
+    if not name.strip():
+        raise UsageError("a user name must not be blank", fix="give a name such as 'alice'")
+    token = _PREFIX + secrets.token_urlsafe(32)
+    with writing(store) as session:
+        row = session.scalars(select(User).where(User.name == name)).first()
+        if row is not None and not replace:
+            raise UsageError(
+                f"user '{name}' already exists", fix="pass --replace to issue a new token"
+            )
+        if row is None:
+            row = User(name=name, created_by=actor, created_at=now_utc(), token_hash="")
+            session.add(row)
+        row.token_hash, row.revoked_at = _digest(token), None
+        append_in(session, actor, "user.token_issued", f"user:{name}", {"replaced": replace})
+    return token
+
+
+def revoke_user(store: Store, name: str, *, actor: str = "clearance") -> None:
+    """Stop ``name``'s token from authenticating."""
+    with writing(store) as session:
+        row = session.scalars(select(User).where(User.name == name)).first()
+        if row is None:
+            raise NotFoundError(f"no user named '{name}'", fix="see `clearance user list`")
+        row.revoked_at = now_utc()
+        append_in(session, actor, "user.revoked", f"user:{name}")
+
+
+def authenticate(store: Store, token: str) -> str | None:
+    """The name of the user holding ``token``, or None if it is unknown or revoked."""
+    if not token.startswith(_PREFIX):
+        return None
+    with store.session() as session:
+        row = session.scalars(select(User).where(User.token_hash == _digest(token))).first()
+    # Lookup by hash: timing can only reveal the hash's prefix, which does not help forge it.
+    return None if row is None or row.revoked_at is not None else row.name
+
+
+def users(store: Store) -> list[tuple[str, bool]]:
+    """``(name, active)`` for every registered user."""
+    with store.session() as session:
+        rows = session.scalars(select(User).order_by(User.name))
+        return [(row.name, row.revoked_at is None) for row in rows]
