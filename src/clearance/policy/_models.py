@@ -529,13 +529,21 @@ class Policy(Strict):
     clearance: Literal[1]
     """Schema version of this file."""
     system: System
+    """What is being released."""
     owners: Owners = Owners()
+    """Who holds each governance duty."""
     targets: Targets
+    """The candidate being released and the baseline in production."""
     suites: list[Suite] = Field(default_factory=list)
+    """Eval suites: built-in (``builtin: NAME``) or your own datasets."""
     gates: Gates = Gates()
+    """Release gates per checklist area."""
     card: Card = Card()
+    """Inputs to the model or system card."""
     rollout: Rollout = Rollout()
+    """Staged rollout: stages, error budget, telemetry sink."""
     triggers: list[Trigger] = Field(default_factory=list)
+    """Rollback triggers, declared before launch."""
 
     _source: Any = PrivateAttr(default=None)
 
