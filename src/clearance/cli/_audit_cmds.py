@@ -1,14 +1,16 @@
-"""``clearance audit log`` and ``clearance audit verify``."""
+"""``clearance audit log``, ``verify``, ``keygen`` and ``checkpoint``."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from clearance import governance
+from clearance.cli._check_cmds import AsOpt, actor
 from clearance.cli._common import DbOpt, err, out, store_at
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -45,8 +47,22 @@ def log(
 
 
 @audit_app.command("verify")
-def verify(db: DbOpt = None) -> None:
-    """Prove the log was not edited: exit 0 intact, 1 tampered (naming the first bad entry)."""
+def verify(
+    db: DbOpt = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Public key: also check every signed checkpoint."),
+    ] = None,
+    checkpoint_files: Annotated[
+        list[Path] | None,
+        typer.Option("--checkpoint", help="A checkpoint kept elsewhere (repeatable)."),
+    ] = None,
+) -> None:
+    """Prove the log was not edited: exit 0 intact, 1 tampered (naming the first bad entry).
+    With --key, also prove nobody rewrote it before the last signed checkpoint."""
+    if key is not None:
+        _verify_signed(db, key, checkpoint_files or [])
+        return
     with store_at(db) as store:
         result = governance.verify(store)
     if result.ok:
@@ -55,3 +71,49 @@ def verify(db: DbOpt = None) -> None:
     out(f"audit log TAMPERED at entry {result.first_bad}: {result.problem}")
     out(f"({result.checked} entries before it verified)")
     raise typer.Exit(1)
+
+
+def _verify_signed(db: str | None, key: Path, files: list[Path]) -> None:
+    public = governance.load_public_key(key)
+    extra = [governance.read_checkpoint(path.read_text()) for path in files]
+    with store_at(db) as store:
+        result = governance.verify_with_checkpoints(store, public, extra)
+    if result.ok:
+        out(
+            f"audit log intact: {result.chain.checked} entries, {result.checkpoints} signed "
+            f"checkpoint(s) hold, history signed up to entry {result.covered_seq}"
+        )
+        return
+    for problem in result.problems:
+        out(f"audit log TAMPERED: {problem}")
+    raise typer.Exit(1)
+
+
+@audit_app.command("keygen")
+def keygen(
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", help="Private key file; KEYFILE.pub is written too.")
+    ],
+) -> None:
+    """Make an Ed25519 key pair for checkpoints and release bundles (private key 0600)."""
+    private, public = governance.generate_keypair(out_path)
+    out(f"wrote {private} (private, keep it off the database host) and {public}")
+
+
+@audit_app.command("checkpoint")
+def checkpoint(
+    key: Annotated[Path, typer.Option("--key", help="Private key from `audit keygen`.")],
+    db: DbOpt = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also save the checkpoint here.")
+    ] = None,
+    as_: AsOpt = None,
+) -> None:
+    """Sign the chain head and store the checkpoint; keep an --out copy elsewhere too."""
+    signer = governance.load_private_key(key)
+    with store_at(db) as store:
+        point = governance.checkpoint(store, signer, actor(as_))
+    if out_path is not None:
+        out_path.write_text(point.to_json() + "\n")
+        err.print(f"wrote {out_path}")
+    out(f"checkpoint signed at entry {point.seq} (head {point.hash[:16]})")

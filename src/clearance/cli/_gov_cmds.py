@@ -1,0 +1,127 @@
+"""``clearance approve``, ``approvals``, ``waive`` and ``user``: shells over governance."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clearance import governance
+from clearance.cli._check_cmds import AsOpt, actor
+from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, out, policy_at, store_at
+
+RoleOpt = Annotated[
+    str, typer.Option("--role", "-r", help="The duty you approve in, e.g. approve_changes.")
+]
+
+
+def show(table: Table) -> None:
+    """Print a table to stdout, wide enough not to wrap names."""
+    Console(highlight=False, width=200).print(table)
+
+
+def approve(
+    release: Annotated[str, typer.Argument(help="Release name, e.g. support-bot@v2.")],
+    role: RoleOpt,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+) -> None:
+    """Approve a release in a role; the approval lapses when its evidence changes."""
+    loaded, who = policy_at(policy), actor(as_)
+    with store_at(db) as store:
+        info = governance.approve(store, loaded, release, role, who)
+        missing = governance.missing_approvals(store, loaded, release, [info.role])
+    out(f"{who} approved {release} as {info.role} (content {info.content_hash[:12]})")
+    for line in missing:
+        err.print(f"still missing: {line}")
+
+
+def approvals_cmd(
+    release: Annotated[str, typer.Argument(help="Release name.")],
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    require: Annotated[
+        list[str] | None,
+        typer.Option("--require", help="Exit 1 unless this duty's approvals are all in."),
+    ] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Include voided approvals.")] = False,
+) -> None:
+    """List a release's approvals; with --require, exit 1 while some are missing."""
+    with store_at(db) as store:
+        rows = governance.approvals(store, release, valid_only=not show_all)
+        missing = (
+            governance.missing_approvals(store, policy_at(policy), release, require)
+            if require
+            else []
+        )
+    table = Table("role", "approver", "when (UTC)", "content", "status")
+    for a in rows:
+        status = "valid" if a.valid else "void (evidence changed)"
+        when = a.created_at.isoformat(timespec="seconds")[:19].replace("T", " ")
+        table.add_row(a.role, a.approver, when, a.content_hash[:12], status)
+    show(table)
+    for line in missing:
+        out(f"missing: {line}")
+    if missing:
+        raise typer.Exit(1)
+
+
+def waive(
+    release: Annotated[str, typer.Argument(help="Release name.")],
+    area: Annotated[str, typer.Argument(help="Checklist area, e.g. latency.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why this is acceptable.")],
+    expires: Annotated[
+        str, typer.Option("--expires", help="ISO date or datetime, or a duration like 14d.")
+    ],
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+) -> None:
+    """Waive a failing area until it expires; only the owner of its duty may."""
+    loaded, who = policy_at(policy), actor(as_)
+    with store_at(db) as store:
+        info = governance.waive(store, loaded, release, area, who, reason, expires)
+    out(f"{who} waived {area} of {release} as {info.role} until {info.expires}")
+
+
+user_app = typer.Typer(help="Users and their API tokens for the server.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The user's name, as in the policy's owners.")],
+    db: DbOpt = None,
+    replace: Annotated[bool, typer.Option(help="Issue a new token to an existing user.")] = False,
+    as_: AsOpt = None,
+) -> None:
+    """Create a user and print their API token once (only its hash is stored)."""
+    with store_at(db) as store:
+        token = governance.create_user(store, name, actor=actor(as_), replace=replace)
+    out(token)
+    err.print(f"token for {name} shown once; store it now (send as 'Authorization: Bearer ...')")
+
+
+@user_app.command("revoke")
+def user_revoke(
+    name: Annotated[str, typer.Argument(help="The user whose token stops working.")],
+    db: DbOpt = None,
+    as_: AsOpt = None,
+) -> None:
+    """Revoke a user's API token."""
+    with store_at(db) as store:
+        governance.revoke_user(store, name, actor=actor(as_))
+    out(f"revoked {name}")
+
+
+@user_app.command("list")
+def user_list(db: DbOpt = None) -> None:
+    """List users and whether their token is active."""
+    with store_at(db) as store:
+        rows = governance.users(store)
+    table = Table("user", "token")
+    for name, active in rows:
+        table.add_row(name, "active" if active else "revoked")
+    show(table)

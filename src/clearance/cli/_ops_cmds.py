@@ -1,0 +1,238 @@
+"""``clearance tools``, ``incident``, ``keys`` and ``data-requests``: shells over governance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from clearance import governance
+from clearance.cli._check_cmds import AsOpt, actor
+from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, out, policy_at, store_at
+from clearance.cli._gov_cmds import show
+
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why; kept in the audit log.")]
+CheckOpt = Annotated[bool, typer.Option("--check", help="Exit 1 if any item is overdue.")]
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+tools_app = typer.Typer(help="Kill switches for the system's tools.", no_args_is_help=True)
+
+
+@tools_app.command("disable")
+def tools_disable(
+    name: str,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    reason: ReasonOpt = "",
+    as_: AsOpt = None,
+) -> None:
+    """Switch a tool off at once (disable_tools owners only)."""
+    with store_at(db) as store:
+        governance.disable_tool(store, policy_at(policy), name, actor(as_), reason=reason)
+    out(f"tool {name} disabled")
+
+
+@tools_app.command("enable")
+def tools_enable(
+    name: str,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    reason: ReasonOpt = "",
+    as_: AsOpt = None,
+) -> None:
+    """Switch a tool back on (disable_tools owners only)."""
+    with store_at(db) as store:
+        governance.enable_tool(store, policy_at(policy), name, actor(as_), reason=reason)
+    out(f"tool {name} enabled")
+
+
+@tools_app.command("list")
+def tools_list(db: DbOpt = None) -> None:
+    """Tools that were ever switched, and their state now."""
+    with store_at(db) as store:
+        rows = governance.tool_switches(store)
+    table = Table("tool", "state", "by", "when (UTC)", "reason")
+    for r in rows:
+        state = "DISABLED" if r.disabled else "enabled"
+        table.add_row(r.name, state, r.changed_by, _day(_aware(r.changed_at)), r.reason)
+    show(table)
+
+
+incident_app = typer.Typer(help="Incidents: open, review, close.", no_args_is_help=True)
+
+
+@incident_app.command("open")
+def incident_open(
+    release: str,
+    title: Annotated[str, typer.Option("--title", help="What happened, in a few words.")],
+    severity: Annotated[str, typer.Option(help="low, medium, high or critical.")] = "medium",
+    db: DbOpt = None,
+    as_: AsOpt = None,
+) -> None:
+    """Open an incident against a release."""
+    with store_at(db) as store:
+        row = governance.open_incident(store, release, severity, title, actor(as_))
+    out(f"incident {row.id} opened ({severity}) on {release}")
+
+
+@incident_app.command("review")
+def incident_review(
+    incident: int,
+    note: Annotated[str, typer.Option("--note", help="What the review found.")] = "",
+    db: DbOpt = None,
+    as_: AsOpt = None,
+) -> None:
+    """Record a review (triage) of an open incident."""
+    with store_at(db) as store:
+        governance.review_incident(store, incident, actor(as_), note)
+    out(f"incident {incident} under review")
+
+
+@incident_app.command("close")
+def incident_close(
+    incident: int,
+    resolution: Annotated[str, typer.Option("--resolution", help="How it was resolved.")] = "",
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+) -> None:
+    """Close an incident (review_incidents owners only)."""
+    with store_at(db) as store:
+        governance.close_incident(store, policy_at(policy), incident, actor(as_), resolution)
+    out(f"incident {incident} closed")
+
+
+@incident_app.command("list")
+def incident_list(
+    release: Annotated[str | None, typer.Option(help="Only this release.")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only incidents not closed.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """List incidents, oldest first."""
+    with store_at(db) as store:
+        rows = governance.incidents(store, release, open_only=open_only)
+    table = Table("id", "release", "severity", "status", "title", "opened by")
+    for r in rows:
+        table.add_row(str(r.id), r.release, r.severity, r.status, r.title, r.opened_by)
+    show(table)
+
+
+keys_app = typer.Typer(help="The provider-key rotation register.", no_args_is_help=True)
+
+
+@keys_app.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="A label for the key, never the key itself.")],
+    owner: Annotated[str, typer.Option(help="Who is responsible for rotating it.")],
+    max_age_days: Annotated[int, typer.Option(help="Rotate at least this often.")] = 90,
+    last_rotated: Annotated[
+        str | None, typer.Option(help="When it was last rotated (default: now).")
+    ] = None,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+) -> None:
+    """Register a provider key (rotate_provider_keys owners only)."""
+    when = governance.parse_when(last_rotated, end_of_day=False) if last_rotated else None
+    with store_at(db) as store:
+        governance.add_provider_key(
+            store, policy_at(policy), name, owner, max_age_days, actor(as_), last_rotated=when
+        )
+    out(f"key {name} registered, rotate every {max_age_days} days")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    name: str, policy: PolicyOpt = DEFAULT_POLICY, db: DbOpt = None, as_: AsOpt = None
+) -> None:
+    """Record that a key was rotated now (rotate_provider_keys owners only)."""
+    with store_at(db) as store:
+        row = governance.rotate_provider_key(store, policy_at(policy), name, actor(as_))
+    out(f"key {name} rotated; next due {_day(governance.key_due(row))}")
+
+
+@keys_app.command("list")
+def keys_list(db: DbOpt = None, check: CheckOpt = False) -> None:
+    """List keys with their due dates; --check exits 1 when any is overdue."""
+    now = datetime.now(UTC)
+    with store_at(db) as store:
+        rows = governance.provider_keys(store)
+    table = Table("key", "owner", "last rotated", "due", "state")
+    overdue = 0
+    for r in rows:
+        due = governance.key_due(r)
+        overdue += due < now
+        state = "OVERDUE" if due < now else "ok"
+        table.add_row(r.name, r.owner, _day(_aware(r.last_rotated)), _day(due), state)
+    show(table)
+    _overdue_exit(overdue, check, "key rotation", "clearance keys rotate NAME")
+
+
+data_app = typer.Typer(help="The user data-request register.", no_args_is_help=True)
+
+
+@data_app.command("add")
+def data_add(
+    request_id: Annotated[str, typer.Argument(help="Ticket reference; no personal data.")],
+    kind: Annotated[str, typer.Option(help="access, deletion, correction, ...")] = "access",
+    received: Annotated[str | None, typer.Option(help="Date received (default: now).")] = None,
+    due: Annotated[str | None, typer.Option(help="Due date (default: received + 30d).")] = None,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+) -> None:
+    """Record a user data request as it arrives."""
+    got = governance.parse_when(received, end_of_day=False) if received else None
+    until = governance.parse_when(due) if due else None
+    with store_at(db) as store:
+        row = governance.add_data_request(
+            store, request_id, kind, actor(as_), received=got, due=until
+        )
+    out(f"data request {request_id} recorded, due {_day(_aware(row.due_at))}")
+
+
+@data_app.command("close")
+def data_close(
+    request_id: str, policy: PolicyOpt = DEFAULT_POLICY, db: DbOpt = None, as_: AsOpt = None
+) -> None:
+    """Mark a data request answered (handle_data_requests owners only)."""
+    with store_at(db) as store:
+        governance.close_data_request(store, policy_at(policy), request_id, actor(as_))
+    out(f"data request {request_id} closed")
+
+
+@data_app.command("list")
+def data_list(
+    db: DbOpt = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only requests not closed.")] = False,
+    check: CheckOpt = False,
+) -> None:
+    """List data requests by due date; --check exits 1 when any open one is overdue."""
+    now = datetime.now(UTC)
+    with store_at(db) as store:
+        rows = governance.data_requests(store, open_only=open_only)
+    table = Table("id", "kind", "received", "due", "state")
+    overdue = 0
+    for r in rows:
+        late = r.closed_at is None and _aware(r.due_at) < now
+        overdue += late
+        state = "closed" if r.closed_at else ("OVERDUE" if late else "open")
+        table.add_row(r.id, r.kind, _day(_aware(r.received_at)), _day(_aware(r.due_at)), state)
+    show(table)
+    _overdue_exit(overdue, check, "data request", "clearance data-requests close ID")
+
+
+def _overdue_exit(overdue: int, check: bool, what: str, fix: str) -> None:
+    if overdue:
+        out(f"{overdue} overdue {what}{'s' if overdue > 1 else ''}: run `{fix}`")
+    if overdue and check:
+        raise typer.Exit(1)
