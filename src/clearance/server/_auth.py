@@ -1,0 +1,94 @@
+"""Who is calling: bearer tokens for the API, an HttpOnly cookie for the dashboard.
+
+Tokens are the per-user API tokens of :mod:`clearance.governance` (hashed at rest);
+roles are the duties the policy's ``owners`` give that user name. Dashboard forms carry a
+CSRF token derived from the session token (HMAC), so it needs no server-side state and is
+the same in every worker process, yet a page on another origin cannot compute it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from clearance import governance
+from clearance.errors import PermissionDenied
+from clearance.policy import Duty
+from clearance.server._problems import Unauthorized
+from clearance.server._state import ServerState, state_of
+
+COOKIE = "clearance_session"
+_bearer = HTTPBearer(auto_error=False, description="An API token from `clearance user add`.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated user, their roles, and the token they presented."""
+
+    name: str
+    roles: tuple[Duty, ...]
+    token: str
+
+    def holds(self, *duties: Duty) -> bool:
+        return any(duty in self.roles for duty in duties)
+
+    @property
+    def csrf(self) -> str:
+        return csrf_token(self.token)
+
+
+def csrf_token(token: str) -> str:
+    """The CSRF token of a session: an HMAC keyed by the (secret, HttpOnly) session token."""
+    return hmac.new(token.encode(), b"clearance-csrf", hashlib.sha256).hexdigest()[:40]
+
+
+def identify(state: ServerState, token: str | None) -> Principal | None:
+    """The principal holding ``token``, or None when it is absent, unknown or revoked."""
+    if not token:
+        return None
+    name = governance.authenticate(state.store, token)
+    if name is None:
+        return None
+    return Principal(name, tuple(state.roles(name)), token)
+
+
+def api_principal(
+    state: Annotated[ServerState, Depends(state_of)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The API caller, from ``Authorization: Bearer``; 401 otherwise."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("send 'Authorization: Bearer <token>' (see `clearance user add`)")
+    who = identify(state, credentials.credentials)
+    if who is None:
+        raise Unauthorized("the token is unknown or revoked")
+    return who
+
+
+def requires(*duties: Duty) -> Callable[[Principal], Principal]:
+    """A dependency admitting only holders of one of ``duties`` (403 for anyone else)."""
+
+    def check(who: Annotated[Principal, Depends(api_principal)]) -> Principal:
+        if not who.holds(*duties):
+            raise PermissionDenied(
+                f"{who.name} may not do this: it needs the role {' or '.join(duties)}",
+                fix="ask a holder of that duty, or add the user under owners in the policy",
+            )
+        return who
+
+    return check
+
+
+def cookie_principal(request: Request) -> Principal | None:
+    """The dashboard user from the session cookie, or None."""
+    return identify(state_of(request), request.cookies.get(COOKIE))
+
+
+Caller = Annotated[Principal, Depends(api_principal)]
+"""Any authenticated API caller."""

@@ -1,0 +1,140 @@
+"""Response and request bodies of the API (they are the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clearance.checklist import Report
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    store: str
+    """The store's dialect: sqlite or postgresql."""
+
+
+class ReleaseSummary(BaseModel):
+    name: str
+    system: str
+    status: str
+    """The latest decision (cleared or blocked), or open before any check."""
+    created_by: str
+    created_at: datetime
+    checked_at: datetime | None = None
+    candidate_fingerprint: str
+    evidence_hash: str | None = None
+
+
+class CheckOut(BaseModel):
+    id: int
+    release: str
+    decision: str
+    evidence_hash: str
+    created_at: datetime
+    report: Report
+
+
+class ReleaseDetail(ReleaseSummary):
+    latest_check: CheckOut | None = None
+    missing_approvals: list[str] = Field(default_factory=list)
+
+
+class CheckRequest(_Body):
+    release: str | None = Field(default=None, max_length=200)
+    """Release name (default ``system@label``)."""
+
+
+class ApprovalOut(BaseModel):
+    release: str
+    role: str
+    approver: str
+    content_hash: str
+    created_at: datetime
+    valid: bool
+    voided_at: datetime | None = None
+
+
+class ApprovalRequest(_Body):
+    role: str = Field(default="approve_changes", min_length=1, max_length=64)
+
+
+class ApprovalList(BaseModel):
+    approvals: list[ApprovalOut]
+    missing: list[str]
+    """What is still needed before the release has its approvals."""
+
+
+class WaiverOut(BaseModel):
+    id: int
+    area: str
+    owner: str
+    role: str
+    reason: str
+    expires_at: datetime
+    created_at: datetime
+    active: bool
+
+
+class WaiverRequest(_Body):
+    area: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=1, max_length=2000)
+    expires: str = Field(min_length=1, max_length=40)
+    """An ISO date or datetime, or a duration such as ``14d``."""
+
+
+class IncidentOut(BaseModel):
+    id: int
+    release: str
+    severity: str
+    title: str
+    status: str
+    opened_by: str
+    opened_at: datetime
+    reviewed_by: str | None = None
+    review_note: str | None = None
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+    resolution: str | None = None
+
+
+class IncidentRequest(_Body):
+    release: str = Field(min_length=1, max_length=200)
+    severity: Literal["low", "medium", "high", "critical"]
+    title: str = Field(min_length=1, max_length=2000)
+
+
+class IncidentNote(_Body):
+    note: str = Field(default="", max_length=2000)
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    ts: str
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    checked: int
+    head: str
+    first_bad: int | None = None
+    problem: str = ""
+
+
+class Card(BaseModel):
+    release: str
+    kind: str
+    markdown: str
+    html: str

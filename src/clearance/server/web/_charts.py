@@ -1,0 +1,146 @@
+"""Inline SVG charts for the dashboard: the rollout timeline and gate intervals.
+
+Plain strings with every label escaped; no JavaScript and no fonts to fetch, so the
+charts render identically in a browser, a screenshot and an e-mailed page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from markupsafe import Markup, escape
+
+from clearance.checklist import GateReport
+from clearance.server.web._timeline import Mark, Series, Timeline
+
+_ARM_COLOUR = {"candidate": "#0969da", "control": "#6e7781"}
+_MARK_COLOUR = {"rollback": "#cf222e", "pause": "#bf8700", "event": "#8250df"}
+Scale = Callable[[float], float]
+
+
+def _scale(lo: float, hi: float, a: float, b: float) -> Scale:
+    width = (hi - lo) or 1.0
+    return lambda v: a + (v - lo) / width * (b - a)
+
+
+def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}">'
+    )
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def _marks(marks: Sequence[Mark], x: Scale, top: float, bottom: float) -> list[str]:
+    out = []
+    for mark in marks:
+        colour, px = _MARK_COLOUR.get(mark.kind, "#8250df"), x(mark.at)
+        out.append(
+            f'<g class="mark {mark.kind}" data-mark="{mark.kind}">'
+            f"<title>{escape(mark.label)}</title>"
+            f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{top}" y2="{bottom}" stroke="{colour}" '
+            f'stroke-width="2" stroke-dasharray="4 3"/>'
+            f'<text x="{px + 3:.1f}" y="{top + 10}" fill="{colour}">{escape(mark.kind)}</text></g>'
+        )
+    return out
+
+
+def stage_chart(tl: Timeline, width: int = 900, height: int = 170) -> Markup:
+    """Traffic weight to the candidate over time, stage by stage, with marked events."""
+    lo, hi = tl.span
+    x, y = _scale(lo, hi, 50, width - 10), _scale(0.0, 1.0, height - 25, 15)
+    body = [_axes(x, y, lo, hi, width, height, "weight")]
+    for span in tl.stages:
+        x0, x1 = x(span.start), x(span.end if span.end is not None else hi)
+        colour = "#cf222e" if span.outcome and "roll" in span.outcome else "#1a7f37"
+        body.append(
+            f'<g class="stage" data-stage="{escape(span.stage)}"><title>{escape(span.stage)}: '
+            f"weight {span.weight:.0%}{escape(' → ' + span.outcome) if span.outcome else ''}"
+            f'</title><rect x="{x0:.1f}" y="{y(span.weight):.1f}" width="{max(x1 - x0, 1):.1f}" '
+            f'height="{y(0) - y(span.weight):.1f}" fill="{colour}" fill-opacity="0.18" '
+            f'stroke="{colour}"/><text x="{x0 + 3:.1f}" y="{y(span.weight) - 3:.1f}">'
+            f"{escape(span.stage)} {span.weight:.0%}</text></g>"
+        )
+    body += _marks(tl.marks, x, 15, height - 25)
+    return _svg(width, height, "rollout stages and traffic weight over time", body)
+
+
+def _axes(x: Scale, y: Scale, lo: float, hi: float, width: int, height: int, name: str) -> str:
+    from datetime import UTC, datetime
+
+    def clock(t: float) -> str:
+        return datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S")
+
+    base = f"{y(0) if name == 'weight' else height - 25:.1f}"
+    return (
+        f'<line x1="50" x2="{width - 10}" y1="{base}" y2="{base}" stroke="#d0d7de"/>'
+        f'<text x="50" y="{height - 8}">{clock(lo)}</text>'
+        f'<text x="{width - 60}" y="{height - 8}">{clock(hi)}</text>'
+        f'<text x="4" y="14" class="t">{escape(name)}</text>'
+    )
+
+
+def metric_chart(
+    name: str, arms: dict[str, Series], tl: Timeline, width: int = 440, height: int = 160
+) -> Markup:
+    """Candidate vs control for one metric: bucket means with 95% intervals, events marked."""
+    values = [v for s in arms.values() for v in (*s.low, *s.high) if not math.isnan(v)]
+    lo_v, hi_v = (min(values), max(values)) if values else (0.0, 1.0)
+    pad = (hi_v - lo_v) * 0.1 or 0.5
+    lo, hi = tl.span
+    x, y = _scale(lo, hi, 50, width - 10), _scale(lo_v - pad, hi_v + pad, height - 25, 20)
+    body = [_axes(x, y, lo, hi, width, height, name)]
+    body.append(f'<text x="46" y="{y(hi_v):.1f}" text-anchor="end">{hi_v:.3g}</text>')
+    body.append(f'<text x="46" y="{y(lo_v):.1f}" text-anchor="end">{lo_v:.3g}</text>')
+    for offset, (arm, series) in enumerate(arms.items()):
+        body += _arm(series, x, y, _ARM_COLOUR.get(arm, "#000"), arm, offset * 3 - 1.5)
+    body += _marks(tl.marks, x, 20, height - 25)
+    body.append(_legend(width))
+    return _svg(width, height, f"{name}: candidate vs control", body)
+
+
+def _arm(series: Series, x: Scale, y: Scale, colour: str, arm: str, dx: float) -> list[str]:
+    points, out = [], [f'<g class="arm {arm}">']
+    for t, m, lo, hi in zip(series.times, series.mean, series.low, series.high, strict=True):
+        if math.isnan(m):
+            continue
+        px = x(t) + dx
+        points.append(f"{px:.1f},{y(m):.1f}")
+        out.append(
+            f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{y(lo):.1f}" y2="{y(hi):.1f}" '
+            f'stroke="{colour}" stroke-opacity="0.5"/>'
+        )
+    out.append(
+        f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{" ".join(points)}"/>'
+    )
+    return [*out, "</g>"]
+
+
+def _legend(width: int) -> str:
+    return "".join(
+        f'<rect x="{width - 170 + i * 80}" y="4" width="10" height="10" fill="{c}"/>'
+        f'<text x="{width - 156 + i * 80}" y="13">{arm}</text>'
+        for i, (arm, c) in enumerate(_ARM_COLOUR.items())
+    )
+
+
+def interval(gate: GateReport, width: int = 170, height: int = 18) -> Markup:
+    """A gate's value and confidence interval on a small axis ('' when it has no value)."""
+    if gate.value is None:
+        return Markup("")
+    ci = gate.ci or [gate.value, gate.value]
+    unit = min(ci[0], gate.value) >= 0 and max(ci[1], gate.value) <= 1
+    top = 1.0 if unit else max(ci[1], gate.value) * 1.05
+    bottom = min(0.0, ci[0], gate.value)
+    x = _scale(bottom, top, 4, width - 4)
+    colour = {"pass": "#1a7f37", "fail": "#cf222e", "warn": "#bf8700"}.get(gate.status, "#8250df")
+    body = [
+        f'<line x1="4" x2="{width - 4}" y1="9" y2="9" stroke="#d0d7de"/>',
+        f'<line x1="{x(ci[0]):.1f}" x2="{x(ci[1]):.1f}" y1="9" y2="9" stroke="{colour}" '
+        'stroke-width="4"/>',
+        f'<circle cx="{x(gate.value):.1f}" cy="9" r="4" fill="{colour}"/>',
+    ]
+    return _svg(
+        width, height, f"{gate.metric} {gate.value:.3g} in [{ci[0]:.3g}, {ci[1]:.3g}]", body
+    )

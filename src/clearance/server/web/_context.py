@@ -1,0 +1,64 @@
+"""What the release page shows, gathered from the library in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clearance import governance
+from clearance.errors import ClearanceError
+from clearance.policy import Duty
+from clearance.server._auth import Principal
+from clearance.server._markdown import to_html
+from clearance.server._queries import latest_check, release_row, summary
+from clearance.server._state import ServerState
+from clearance.server.web._charts import interval, metric_chart, stage_chart
+from clearance.server.web._timeline import timeline
+
+ROLLBACK_ROLES: tuple[Duty, ...] = ("approve_changes", "review_incidents", "disable_tools")
+"""Who may pause or roll back from the dashboard: approvers and incident responders."""
+
+
+def release_page(state: ServerState, name: str, who: Principal) -> dict[str, Any]:
+    row = release_row(state, name)
+    check = latest_check(state, row)
+    authors = {row.created_by, row.evidence_changed_by}
+    return {
+        "release": summary(row, check.created_at if check else None),
+        "check": check,
+        "report": check.report if check else None,
+        "interval": interval,
+        "approvals": governance.approvals(state.store, name, valid_only=False),
+        "missing": _missing(state, name, row.policy_hash),
+        "waivers": governance.waivers(state.store, name),
+        "incidents": governance.incidents(state.store, name),
+        "card": _card(state, name) if check else "",
+        "can_approve": who.holds("approve_changes") and who.name not in authors,
+        "can_rollback": who.holds(*ROLLBACK_ROLES),
+        **timeline_context(state, name),
+    }
+
+
+def timeline_context(state: ServerState, name: str) -> dict[str, Any]:
+    tl = timeline(state.store, name)
+    charts = [metric_chart(metric, arms, tl) for metric, arms in tl.metrics.items()]
+    return {"timeline": tl, "stage_chart": stage_chart(tl), "metric_charts": charts}
+
+
+def _missing(state: ServerState, name: str, policy_hash: str) -> list[str]:
+    policy = state.policy
+    if policy is None or policy.source is None or policy.source.digest != policy_hash:
+        return ["the server's policy is not the one this release was checked with"]
+    return governance.missing_approvals(state.store, policy, name, ["approve_changes"])
+
+
+def _card(state: ServerState, name: str) -> str:
+    """The card as HTML, or '' when it cannot be built (no policy)."""
+    from clearance.server.api.releases import build_release_card
+
+    try:
+        return build_release_card(state, name, None).html
+    except ClearanceError:
+        return ""
+
+
+__all__ = ["ROLLBACK_ROLES", "release_page", "timeline_context", "to_html"]
