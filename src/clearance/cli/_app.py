@@ -13,6 +13,7 @@ from clearance.cli import (
     _policy_cmds,
     _release_cmds,
     _rollout,
+    _serve_cmds,
 )
 
 app = typer.Typer(
@@ -39,3 +40,4 @@ app.add_typer(_ops_cmds.incident_app, name="incident")
 app.add_typer(_ops_cmds.keys_app, name="keys")
 app.add_typer(_ops_cmds.data_app, name="data-requests")
 app.add_typer(_release_cmds.release_app, name="release")
+app.command()(_serve_cmds.serve)
