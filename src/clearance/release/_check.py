@@ -56,6 +56,8 @@ def run_check(
     probes = measure(policy, store, evidence.digest())
     evidence = replace(evidence, probes=probes.values, probe_notes=probes.notes)
     name = release or release_name(policy, candidate)
+    if waivers is None:
+        waivers = governance.active_waivers(store, name)
     report = decide(policy, evidence, waivers=waivers, examples=_prompts(policy))
     record(store, policy, report, evidence, name, actor)
     return CheckOutcome(report, evidence, name, _latency(candidate, baseline))
@@ -145,6 +147,7 @@ def record(
             for a in report.areas
             for g in a.gates
         )
+        governance.void_stale_approvals_in(session, name, actor)
         governance.append_in(
             session,
             actor,

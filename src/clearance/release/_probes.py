@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import aiohttp
 from sqlalchemy import delete, func, select
 
+from clearance import governance
 from clearance.cards import check_card, load_card
 from clearance.errors import ClearanceError
 from clearance.policy import Policy
@@ -43,7 +44,23 @@ def measure(policy: Policy, store: Store, evidence_hash: str) -> Probes:
     _baseline_health(policy, probes)
     _rollback_drill(policy, store, probes)
     _card(policy, evidence_hash, probes)
+    _registers(store, probes)
     return probes
+
+
+def _registers(store: Store, probes: Probes) -> None:
+    keys = governance.overdue_key_rotations(store)
+    requests = governance.overdue_data_requests(store)
+    probes.set(
+        "security.overdue_key_rotations",
+        float(keys),
+        f"{keys} provider key(s) past their maximum age: rotate them" if keys else "",
+    )
+    probes.set(
+        "privacy.overdue_data_requests",
+        float(requests),
+        f"{requests} user data request(s) past due" if requests else "",
+    )
 
 
 def _sink_round_trip(policy: Policy, store: Store, probes: Probes) -> None:
