@@ -8,13 +8,15 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import select
 
 from checkkit import outcomes
 from clearance import governance
 from clearance.checklist import Evidence, Side, decide
+from clearance.governance._audit import GENESIS, entry_hash
 from clearance.policy import Policy, load_policy
 from clearance.release import record
-from clearance.store import Store
+from clearance.store import AuditEvent, Store
 
 OWNERS: dict[str, Any] = {
     "approve_changes": {"people": ["alice", "bob", "carol"], "min_approvals": 2},
@@ -99,3 +101,26 @@ def released(store: Store, recheck: Recheck) -> Store:
     """The store with ``bot@v2`` checked by carol."""
     recheck()
     return store
+
+
+def _rewrite_history(store: Store, seq: int) -> None:
+    """Edit entry ``seq`` and recompute every hash after it, as an attacker would."""
+    with store.session() as session:
+        rows = list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+        prev = GENESIS
+        for row in rows:
+            if row.seq == seq:
+                row.payload = '{"i":"forged"}'
+            row.prev_hash = prev
+            row.hash = entry_hash(
+                row.seq, row.ts, row.actor, row.action, row.subject, row.payload, prev
+            )
+            prev = row.hash
+            # Flush per row: prev_hash is unique, so two rows must never share one mid-way.
+            session.flush()
+
+
+@pytest.fixture
+def rewrite_history() -> Callable[[Store, int], None]:
+    """``rewrite_history(store, seq)``: forge entry ``seq`` and recompute every hash."""
+    return _rewrite_history

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from clearance import governance
 from clearance.errors import UsageError
-from clearance.governance._audit import GENESIS, entry_hash
-from clearance.store import AuditEvent, Store
+from clearance.store import Store
+
+Rewrite = Callable[[Store, int], None]
 
 
 @pytest.fixture(scope="module")
@@ -25,23 +27,6 @@ def fill(store: Store, n: int) -> None:
         governance.append(store, "alice", "test.action", "r", {"i": i})
 
 
-def rewrite_history(store: Store, seq: int) -> None:
-    """Edit entry ``seq`` and recompute every hash after it, as an attacker would."""
-    with store.session() as session:
-        rows = list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
-        prev = GENESIS
-        for row in rows:
-            if row.seq == seq:
-                row.payload = '{"i":"forged"}'
-            row.prev_hash = prev
-            row.hash = entry_hash(
-                row.seq, row.ts, row.actor, row.action, row.subject, row.payload, prev
-            )
-            prev = row.hash
-            # Flush per row: prev_hash is unique, so two rows must never share one mid-way.
-            session.flush()
-
-
 def test_keygen_files(keys: tuple[Path, Path]) -> None:
     private, public = keys
     assert os.stat(private).st_mode & 0o777 == 0o600
@@ -51,7 +36,7 @@ def test_keygen_files(keys: tuple[Path, Path]) -> None:
 
 
 def test_rewrite_detected_with_checkpoint_not_without(
-    store: Store, keys: tuple[Path, Path]
+    store: Store, keys: tuple[Path, Path], rewrite_history: Rewrite
 ) -> None:
     private, public = keys
     fill(store, 4)
@@ -90,7 +75,7 @@ def test_tampered_checkpoint_signature_detected(store: Store, keys: tuple[Path, 
 
 
 def test_deleted_checkpoints_caught_by_offsite_copy(
-    store: Store, keys: tuple[Path, Path], tmp_path: Path
+    store: Store, keys: tuple[Path, Path], tmp_path: Path, rewrite_history: Rewrite
 ) -> None:
     fill(store, 3)
     point = governance.checkpoint(store, governance.load_private_key(keys[0]))
