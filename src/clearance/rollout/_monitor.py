@@ -6,13 +6,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from clearance.errors import UsageError
 from clearance.policy import Action, Policy, Stage, Trigger
 from clearance.rollout._srm import SrmCheck, SrmReport
 from clearance.rollout._telemetry import TelemetryEvent, parse_events
-from clearance.rollout._trackers import MetricReport, Tracker
+from clearance.rollout._trackers import ArmStats, MetricReport, Tracker
 from clearance.stats import DEFAULT_PRIOR_N
 
 Verdict = Literal["continue", "advance", "rollback", "pause"]
@@ -26,6 +26,22 @@ class Firing(BaseModel):
     action: Action
     tool: str | None = None
     reason: str
+
+
+class Snapshot(BaseModel):
+    """Per-arm aggregates since a stage began, as a metric provider reports them.
+
+    ``stats`` maps each trigger's label to its arms' sufficient statistics (the values
+    :class:`Monitor` would have accumulated from the events); ``units`` are distinct
+    units per arm for the sample-ratio check, or None when the provider cannot count them.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    stats: dict[str, dict[str, ArmStats]]
+    requests: dict[str, int]
+    units: dict[str, int] | None = None
+    duration_s: float = 0.0
 
 
 class Decision(BaseModel):
@@ -95,6 +111,27 @@ class Monitor:
         self._counts = {"candidate": 0, "control": 0}
         self._first_ts = math.inf
         self._last_ts = -math.inf
+        self._window_s: float | None = None
+
+    @property
+    def triggers(self) -> list[Trigger]:
+        """The resolved triggers, in the order of the reports."""
+        return [tracker.trigger for tracker in self._trackers]
+
+    def load(self, snapshot: Snapshot) -> Decision:
+        """Replace the statistics with ``snapshot``'s (cumulative aggregates since the
+        stage began, from a metric provider) and decide. A trigger fired by an earlier
+        load stays fired: each load is one look of the sequential test."""
+        for tracker in self._trackers:
+            arms = snapshot.stats.get(tracker.trigger.label, {})
+            tracker.arms = {arm: arms.get(arm, ArmStats()) for arm in ("candidate", "control")}
+        self._counts = {arm: snapshot.requests.get(arm, 0) for arm in ("candidate", "control")}
+        self._window_s = snapshot.duration_s
+        if self._srm is not None and snapshot.units is not None:
+            self._srm.set_units(
+                snapshot.units.get("candidate", 0), snapshot.units.get("control", 0)
+            )
+        return self.decision()
 
     def update(self, events: Iterable[Mapping[str, Any] | TelemetryEvent] = ()) -> Decision:
         """Add new events (only new ones: statistics accumulate) and decide."""
@@ -113,6 +150,8 @@ class Monitor:
 
     @property
     def duration_s(self) -> float:
+        if self._window_s is not None:
+            return self._window_s
         return max(0.0, self._last_ts - self._first_ts) if self._last_ts > -math.inf else 0.0
 
     def decision(self) -> Decision:

@@ -40,6 +40,11 @@ class SrmCheck:
         else:
             self._anonymous[event.arm] += 1
 
+    def set_units(self, candidate: int, control: int) -> None:
+        """Use unit counts from an aggregate source instead of observed events."""
+        self._seen = {"candidate": set(), "control": set()}
+        self._anonymous = {"candidate": candidate, "control": control}
+
     def report(self) -> SrmReport:
         nc = len(self._seen["candidate"]) + self._anonymous["candidate"]
         nb = len(self._seen["control"]) + self._anonymous["control"]

@@ -1,0 +1,197 @@
+"""The rollout controller: feed telemetry since the stage began to the monitor, and act.
+
+One :meth:`Controller.tick` reads the rollout's state from the store, asks the metric
+provider for the stage's aggregates, lets the :class:`Monitor` decide, and carries the
+decision out: roll back, pause, advance (when the guards allow the next stage), disable
+a tool, notify. The monitor of a stage is kept between ticks (each tick is one look of
+the sequential tests); a new controller rebuilds it from the store, so a killed
+``watch`` resumes where it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from clearance.governance import append_in
+from clearance.policy import Policy, Stage
+from clearance.rollout import _controller as ctl
+from clearance.rollout import _state as st
+from clearance.rollout._clock import utc
+from clearance.rollout._guards import Guards
+from clearance.rollout._monitor import Decision, Firing, Monitor
+from clearance.rollout._notify import Webhook, notify
+from clearance.rollout._provider import MetricProvider, StoreProvider
+from clearance.rollout._state import ACTIVE, RolloutState
+from clearance.store import Store
+
+Notifier = Callable[[dict[str, Any]], tuple[bool, str]]
+
+
+@dataclass
+class Controller:
+    """Runs the rollouts of one policy. ``provider`` defaults to the store; ``notifier``
+    to a JSON POST to ``policy.rollout.webhook`` (with retries)."""
+
+    store: Store
+    policy: Policy
+    guards: Guards
+    actor: str = "clearance-controller"
+    provider: MetricProvider | None = None
+    notifier: Notifier | None = None
+    _monitors: dict[tuple[str, int, str], Monitor] = field(default_factory=dict)
+
+    def tick(self, release: str, now: datetime | float | None = None) -> Decision:
+        """One look at ``release``: decide and act. Returns what was done and why."""
+        moment = utc(now)
+        state = ctl.status(self.store, release)
+        if state.status not in ACTIVE:
+            return _idle(f"rollout is {state.status}: nothing to do")
+        stage = ctl.stages(self.policy)[state.stage_index]
+        decision = self._decide(state, stage, moment)
+        self._side_effects(state, decision, moment)
+        return self._act(state, stage, decision, moment)
+
+    def _decide(self, state: RolloutState, stage: Stage, now: datetime) -> Decision:
+        if stage.weight <= 0:
+            return _offline(stage, (now - state.stage_entered_at).total_seconds())
+        key = (state.release, state.stage_index, state.stage_entered_at.isoformat())
+        monitor = self._monitors.get(key)
+        if monitor is None:
+            self._monitors = {k: m for k, m in self._monitors.items() if k[0] != state.release}
+            monitor = self._monitors[key] = Monitor(self.policy, stage=stage)
+        provider = self.provider or StoreProvider(self.store)
+        snap = provider.snapshot(state.release, monitor.triggers, state.stage_entered_at, now)
+        return monitor.load(snap)
+
+    def _act(self, state: RolloutState, stage: Stage, d: Decision, now: datetime) -> Decision:
+        incidents = self.guards.severe_incidents(state.release)
+        if d.action == "rollback":
+            self._change(ctl.rollback, state, d, now)
+            self._announce(state, "rolled_back", d.reasons)
+        elif incidents or d.action == "pause":
+            reasons = [f"severe incident open: {i}" for i in incidents] + d.reasons
+            if state.status == "running":
+                self._change(ctl.pause, state, d.model_copy(update={"reasons": reasons}), now)
+                self._announce(state, "paused", reasons)
+            return d.model_copy(update={"action": "pause", "reasons": reasons})
+        elif d.action == "advance":
+            return self._advance(state, d, now)
+        return d
+
+    def _advance(self, state: RolloutState, d: Decision, now: datetime) -> Decision:
+        if state.status == "paused":
+            return _hold(d, "paused: resume it to advance")
+        plan = ctl.stages(self.policy)
+        nxt = state.stage_index + 1
+        blocked = ctl.blockers(self.guards, state.release, plan[nxt]) if nxt < len(plan) else []
+        if blocked:
+            return _hold(d, *blocked)
+        change = self._change_for(state, d, now)
+        ctl.advance(self.store, self.policy, state.release, self.guards, change)
+        return d
+
+    def _change(
+        self,
+        op: Callable[[Store, str, ctl.Change], Any],
+        state: RolloutState,
+        d: Decision,
+        now: datetime,
+    ) -> None:
+        op(self.store, state.release, self._change_for(state, d, now))
+
+    def _change_for(self, state: RolloutState, d: Decision, now: datetime) -> ctl.Change:
+        details = {
+            "fired": [f.model_dump() for f in d.fired],
+            "n_candidate": d.n_candidate,
+            "n_control": d.n_control,
+            "duration_s": round(d.duration_s, 3),
+        }
+        return ctl.Change(self.actor, d.reasons, now, state.version, details)
+
+    def _side_effects(self, state: RolloutState, d: Decision, now: datetime) -> None:
+        for firing in d.fired:
+            if firing.action == "disable_tool" and firing.tool:
+                self._disable(state, firing)
+            elif firing.action == "notify":
+                self._notify_once(state, firing)
+
+    def _disable(self, state: RolloutState, firing: Firing) -> None:
+        tool = firing.tool or ""
+        if tool in self.guards.disabled_tools():
+            return
+        self.guards.disable_tool(tool, self.actor)
+        with self.store.session(exclusive=True) as session:
+            payload = {"tool": tool, "trigger": firing.trigger, "reasons": [firing.reason]}
+            append_in(session, self.actor, "rollout.tool_disabled", state.release, payload)
+
+    def _notify_once(self, state: RolloutState, firing: Firing) -> None:
+        with self.store.session(exclusive=True) as session:
+            _, row = st.require(session, state.release)
+            entry = st.current(session, row)
+            done = list(entry.reasons.get("notified", []))
+            if firing.trigger in done:
+                return
+            entry.reasons = {**entry.reasons, "notified": [*done, firing.trigger]}
+        delivered, detail = self._send(state, "trigger_fired", [firing.reason])
+        payload = {
+            "trigger": firing.trigger,
+            "delivered": delivered,
+            "detail": detail,
+            "reasons": [firing.reason],
+        }
+        with self.store.session(exclusive=True) as session:
+            append_in(session, self.actor, "rollout.notified", state.release, payload)
+
+    def _announce(self, state: RolloutState, event: str, reasons: list[str]) -> None:
+        if self.notifier is not None or self.policy.rollout.webhook:
+            self._send(state, event, reasons)
+
+    def _send(self, state: RolloutState, event: str, reasons: list[str]) -> tuple[bool, str]:
+        message = {
+            "release": state.release,
+            "event": event,
+            "stage": state.stage,
+            "reasons": reasons,
+            "at": time.time(),
+        }
+        if self.notifier is not None:
+            return self.notifier(message)
+        if not self.policy.rollout.webhook:
+            return False, "no webhook configured (rollout.webhook)"
+        return notify(Webhook(self.policy.rollout.webhook), message)
+
+
+def tick(
+    store: Store,
+    policy: Policy,
+    release: str,
+    guards: Guards,
+    now: datetime | float | None = None,
+) -> Decision:
+    """One controller look at ``release`` with state rebuilt from the store."""
+    return Controller(store, policy, guards).tick(release, now)
+
+
+def _idle(reason: str) -> Decision:
+    return Decision(action="continue", reasons=[reason])
+
+
+def _hold(decision: Decision, *why: str) -> Decision:
+    return decision.model_copy(update={"action": "continue", "reasons": [*why, *decision.reasons]})
+
+
+def _offline(stage: Stage, elapsed_s: float) -> Decision:
+    """A stage without candidate traffic has nothing to compare: it advances once its
+    minimum duration has passed (and the guards allow the next stage)."""
+    if elapsed_s < stage.min_duration_s:
+        why = (
+            f"stage '{stage.label}' has no candidate traffic; {elapsed_s:.0f}s of "
+            f"{stage.min_duration_s:g}s minimum"
+        )
+        return Decision(action="continue", reasons=[why], duration_s=elapsed_s)
+    why = f"stage '{stage.label}' has no candidate traffic and its minimum duration passed"
+    return Decision(action="advance", reasons=[why], duration_s=elapsed_s)

@@ -1,0 +1,172 @@
+"""Rollout test helpers: a fast policy, releases in the store, fake governance guards,
+and a simulated service that routes with the Router and records with ``track``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from clearance.policy import Policy
+from clearance.rollout import (
+    Controller,
+    Profile,
+    RolloutState,
+    Router,
+    StoreSink,
+    arm_arrays,
+    status,
+    track,
+)
+from clearance.store import Release, Store
+
+T0 = 1_750_000_000.0
+"""Simulated start of every rollout in these tests (epoch seconds)."""
+
+
+def policy_data(**rollout: Any) -> dict[str, Any]:
+    """A policy whose stages take minutes of simulated time, not days."""
+    stages = [
+        {"stage": "offline_evals", "weight": 0.0, "audience": "none", "approvals": ["own_evals"]},
+        {
+            "stage": "internal_dogfood",
+            "weight": 1.0,
+            "audience": "internal",
+            "max_duration_s": 60,
+            "advance_at_cap": True,
+        },
+        {
+            "stage": "canary",
+            "weight": 0.2,
+            "min_duration_s": 300,
+            "min_samples": 200,
+            "max_duration_s": 900,
+            "advance_at_cap": True,
+            "approvals": ["approve_changes"],
+        },
+        {
+            "stage": "staged_rollout",
+            "weight": 0.5,
+            "min_duration_s": 300,
+            "min_samples": 200,
+            "max_duration_s": 900,
+            "advance_at_cap": True,
+        },
+        {"stage": "full_rollout", "weight": 1.0, "approvals": ["approve_changes"]},
+    ]
+    return {
+        "clearance": 1,
+        "system": {"name": "bot"},
+        "targets": {"candidate": {"adapter": "python", "callable": "bot:reply"}},
+        "rollout": {"alpha": 0.05, "stages": stages, **rollout},
+        "triggers": [
+            {"kind": "latency_slo_breach", "threshold": 2000, "margin": 0.2, "action": "rollback"},
+            {"kind": "schema_failure_rate", "margin": 0.5, "action": "rollback"},
+            {"kind": "cost_spike", "margin": 0.5, "action": "notify"},
+            {
+                "kind": "tool_call_errors",
+                "margin": 1.0,
+                "action": "disable_tool",
+                "tool": "refunds",
+            },
+        ],
+    }
+
+
+def make_policy(**rollout: Any) -> Policy:
+    return Policy.model_validate(policy_data(**rollout))
+
+
+def add_release(store: Store, name: str, status: str = "cleared") -> None:
+    """Record a release as ``clearance check`` would (only what the rollout reads)."""
+    with store.session() as session:
+        session.add(
+            Release(
+                name=name,
+                system="bot",
+                candidate_fingerprint="c" * 64,
+                baseline_fingerprint="b" * 64,
+                policy_hash="p" * 64,
+                status=status,
+                created_by="test",
+                created_at=datetime.now(UTC),
+            )
+        )
+
+
+@dataclass
+class FakeGuards:
+    """Governance as a test wants it: duties approved, incidents open, a kill switch."""
+
+    approved: set[str] = field(default_factory=set)
+    incidents: list[str] = field(default_factory=list)
+    blocked: str | None = None
+    disabled: set[str] = field(default_factory=set)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    def missing_approvals(self, release: str, duties: list[str]) -> list[str]:
+        return [d for d in duties if d not in self.approved]
+
+    def severe_incidents(self, release: str) -> list[str]:
+        return list(self.incidents)
+
+    def disabled_tools(self) -> set[str]:
+        return set(self.disabled)
+
+    def disable_tool(self, name: str, actor: str) -> None:
+        self.disabled.add(name)
+        self.calls.append((name, actor))
+
+    def checklist_blocked(self, release: str) -> str | None:
+        return self.blocked
+
+
+class Service:
+    """A simulated service under release: each request is routed by a real
+    :class:`Router`, gets metrics drawn from its arm's profile, and is recorded with
+    :func:`track` into the store. Time is simulated (``ts`` passed to ``track``)."""
+
+    def __init__(self, store: Store, release: str, candidate: Profile, seed: int = 0) -> None:
+        self.router = Router(store, release, refresh_s=3600)
+        self.sink = StoreSink(store, batch_size=2_000)
+        self.rng = np.random.default_rng(seed)
+        self.profiles = {"candidate": candidate, "control": Profile()}
+        self.units = [f"internal:u{i}" if i % 10 == 0 else f"u{i}" for i in range(3_000)]
+
+    def serve(self, n: int, start: float, end: float) -> None:
+        self.router.refresh()  # the simulated clock jumps: see state changes at once
+        times = np.sort(self.rng.uniform(start, end, n))
+        picks = self.rng.integers(0, len(self.units), n)
+        draws = {arm: arm_arrays(p, n, self.rng) for arm, p in self.profiles.items()}
+        for i in range(n):
+            with track(
+                self.router, self.sink, unit=self.units[picks[i]], ts=float(times[i])
+            ) as req:
+                req.record(**{k: v[i].item() for k, v in draws[req.arm].items()})
+        self.sink.flush()
+
+
+def run(
+    service: Service,
+    controller: Controller,
+    start: float,
+    *,
+    steps: int = 120,
+    step_s: float = 30.0,
+    per_step: int = 150,
+    stop: tuple[str, ...] = ("rolled_back", "completed"),
+) -> tuple[RolloutState, float]:
+    """Serve traffic and tick the controller every ``step_s`` simulated seconds until the
+    rollout's status is in ``stop`` or ``steps`` run out; returns the state and clock."""
+    now = start
+    store, release = service.router.store, service.router.release
+    for _ in range(steps):
+        service.serve(per_step, now, now + step_s)
+        now += step_s
+        controller.tick(release, now)
+        state = status(store, release)
+        if state.status in stop:
+            return state, now
+    return status(store, release), now

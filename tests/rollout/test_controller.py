@@ -1,0 +1,182 @@
+"""End-to-end rollouts on a simulated service, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from clearance import governance
+from clearance.errors import NotFoundError, UsageError
+from clearance.policy import Policy
+from clearance.rollout import (
+    Change,
+    Controller,
+    PermissiveGuards,
+    Profile,
+    Router,
+    advance,
+    pause,
+    resume,
+    rollback,
+    start,
+    status,
+    tick,
+)
+from clearance.store import Store
+from rollout.kit import T0, FakeGuards, Service, make_policy, run
+
+SLOW = Profile().regressed(latency=0.5)
+"""Median latency 50% higher: about 15% of requests over the 2 s SLO instead of 3%."""
+
+
+def actions(store: Store, release: str) -> list[str]:
+    return [e.action for e in governance.entries(store, subject=release)]
+
+
+def test_latency_regression_is_rolled_back_in_canary_and_router_serves_control(
+    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+) -> None:
+    name = release()
+    start(store, policy, name, guards, Change("alice", now=T0))
+    service = Service(store, name, SLOW, seed=1)
+    state, _ = run(service, Controller(store, policy, guards), T0)
+
+    assert state.status == "rolled_back"
+    assert state.stage == "canary", state.history
+    assert state.weight == 0.0
+    assert {r.outcome for r in state.history} == {"advanced", "rolled_back"}
+    fresh = Router(store, name)
+    assert {fresh.route(u) for u in service.units} == {"control"}
+
+    log = governance.entries(store, subject=name)
+    assert [e.action for e in log] == [
+        "rollout.started",
+        "rollout.advanced",
+        "rollout.advanced",
+        "rollout.rolled_back",
+    ]
+    why = log[-1].payload
+    assert why["stage"] == "canary"
+    assert any(r.startswith("FIRED latency_slo_breach") for r in why["reasons"]), why
+    assert [f["trigger"] for f in why["fired"]] == ["latency_slo_breach"]
+    assert log[-1].actor == "clearance-controller"
+    assert governance.verify(store).ok
+
+
+def test_healthy_candidate_reaches_full_rollout_only_after_its_approval(
+    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+) -> None:
+    name = release()
+    start(store, policy, name, guards, Change("alice", now=T0))
+    service, controller = Service(store, name, Profile(), seed=2), Controller(store, policy, guards)
+    state, now = run(service, controller, T0, stop=("rolled_back", "completed"), steps=40)
+    assert state.stage == "staged_rollout" and state.status == "running", state
+
+    guards.approved.discard("approve_changes")  # full_rollout needs it again
+    state, now = run(service, controller, now, steps=40)
+    assert state.stage == "staged_rollout" and state.status == "running"
+    held = controller.tick(name, now)
+    assert held.action == "continue"
+    assert any("approval missing to enter 'full_rollout'" in r for r in held.reasons)
+
+    guards.approved.add("approve_changes")
+    decision = controller.tick(name, now + 1)
+    assert decision.action == "advance"
+    final = status(store, name)
+    assert (final.stage, final.status, final.weight) == ("full_rollout", "completed", 1.0)
+    assert actions(store, name)[-2:] == ["rollout.advanced", "rollout.completed"]
+    assert Router(store, name).route("u7") == "candidate"
+
+
+def test_a_killed_controller_resumes_from_the_store(
+    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+) -> None:
+    name = release()
+    start(store, policy, name, guards, Change("alice", now=T0))
+    service = Service(store, name, SLOW, seed=1)
+    first = Controller(store, policy, guards)
+    state, now = run(service, first, T0, steps=4)  # into the canary, not yet decided
+    assert state.stage == "canary" and state.status == "running"
+    entered = state.stage_entered_at
+    del first  # the watch process dies: its in-memory monitor is gone
+
+    second = Controller(store, policy, guards)
+    again = status(store, name)
+    assert (again.stage, again.stage_entered_at, again.version) == (
+        "canary",
+        entered,
+        state.version,
+    )
+    state, _ = run(service, second, now)
+    assert state.status == "rolled_back" and state.stage == "canary"
+    assert state.history[-1].entered_at == entered  # the same canary entry, continued
+
+
+def test_guards_block_entering_a_stage(
+    store: Store, policy: Policy, release: Callable[..., str]
+) -> None:
+    name = release(status="blocked")
+    with pytest.raises(UsageError, match="checklist is 'blocked'"):
+        start(store, policy, name, PermissiveGuards(store), Change("alice", now=T0))
+    other = release("bot@v3")
+    blocked = FakeGuards(approved=set())
+    with pytest.raises(UsageError, match="approval missing to enter 'offline_evals': own_evals"):
+        start(store, policy, other, blocked, Change("alice", now=T0))
+    blocked.approved.add("own_evals")
+    start(store, policy, other, blocked, Change("alice", now=T0))
+    blocked.incidents.append("INC-1 PII leak (severe)")
+    with pytest.raises(UsageError, match="severe incident open: INC-1"):
+        advance(store, policy, other, blocked, Change("bob", now=T0 + 1))
+    decision = tick(store, policy, other, blocked, now=T0 + 2)
+    assert decision.action == "pause"
+    assert status(store, other).status == "paused"
+
+
+def test_manual_transitions_pause_resume_and_idempotent_rollback(
+    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+) -> None:
+    name = release()
+    with pytest.raises(NotFoundError):
+        status(store, name)
+    start(store, policy, name, guards, Change("alice", now=T0))
+    with pytest.raises(UsageError, match="already has a rollout"):
+        start(store, policy, name, guards, Change("alice", now=T0))
+    assert advance(store, policy, name, guards, Change("alice", ["manual"], T0 + 5)).stage == (
+        "internal_dogfood"
+    )
+    assert pause(store, name, Change("bob", ["investigating"], T0 + 6)).status == "paused"
+    assert tick(store, policy, name, guards, now=T0 + 7).action in ("continue", "pause")
+    resumed = resume(store, policy, name, guards, Change("bob", now=T0 + 8))
+    assert resumed.status == "running" and resumed.stage_entered_at.timestamp() == T0 + 8
+    first = rollback(store, name, Change("carol", ["bad answers"], T0 + 9))
+    second = rollback(store, name, Change("carol", ["again"], T0 + 10))
+    assert first.status == second.status == "rolled_back"
+    assert first.version == second.version
+    assert actions(store, name).count("rollout.rolled_back") == 1
+    with pytest.raises(UsageError, match="cannot advance"):
+        advance(store, policy, name, guards, Change("alice", now=T0 + 11))
+    entry = governance.entries(store, subject=name)[-1]
+    assert (entry.actor, entry.payload["reasons"]) == ("carol", ["bad answers"])
+
+
+def test_notify_and_disable_tool_triggers_act_once(
+    store: Store, guards: FakeGuards, release: Callable[..., str]
+) -> None:
+    policy = make_policy(webhook="http://127.0.0.1:9/unused")
+    name = release()
+    start(store, policy, name, guards, Change("alice", now=T0))
+    sent: list[dict[str, Any]] = []
+    controller = Controller(
+        store, policy, guards, notifier=lambda m: (sent.append(m) or True, "ok")
+    )
+    worse = Profile().regressed(cost=1.0, rate=6.0).model_copy(update={"schema_failure_rate": 0.02})
+    service = Service(store, name, worse, seed=3)
+    run(service, controller, T0, steps=25, stop=("rolled_back",))
+    assert guards.calls == [("refunds", "clearance-controller")]
+    log = actions(store, name)
+    assert log.count("rollout.tool_disabled") == 1
+    assert log.count("rollout.notified") == 1
+    assert [m["event"] for m in sent].count("trigger_fired") == 1
+    assert "cost_spike" in next(m for m in sent if m["event"] == "trigger_fired")["reasons"][0]
