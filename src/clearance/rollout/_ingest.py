@@ -171,12 +171,12 @@ def _row(event: TelemetryEvent, raw: Mapping[str, Any], release: str, fmt: RowFo
     v = event.__dict__  # plain reads and no helper calls: this runs once per event
     ints = [None if v[k] is None else round(v[k]) for k in _INTS]
     bools = [None if v[k] is None else bool(v[k]) for k in _BOOLS]
-    return (
-        _event_id(raw, release, v["ts"]),
+    extras = _extras(raw)
+    values = (
         release,
         v["arm"],
         v["unit"] or None,
-        fmt.time(v["ts"]),
+        v["ts"],
         v["latency_ms"],
         ints[0],
         ints[1],
@@ -187,8 +187,10 @@ def _row(event: TelemetryEvent, raw: Mapping[str, Any], release: str, fmt: RowFo
         v["retrieval_score"],
         ints[3],
         ints[4],
-        fmt.json(_extras(raw)),
+        extras,
     )
+    event_id = _event_id(raw, values)
+    return (event_id, *values[:3], fmt.time(v["ts"]), *values[4:-1], fmt.json(extras))
 
 
 def _extras(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,17 +199,19 @@ def _extras(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {k: raw[k] for k in unknown} if unknown else {}
 
 
-def _event_id(raw: Mapping[str, Any], release: str, ts: float) -> str:
+def _event_id(raw: Mapping[str, Any], values: tuple[Any, ...]) -> str:
+    """The event's own id, or one derived from its validated content (so the same event
+    spelled differently, e.g. with an ISO time or an OTel alias, gets the same id)."""
     given = raw.get("event_id") or raw.get("id")
     if given is not None:
         text = str(given)
         if len(text) > 100:
             raise ValueError(f"event_id: longer than 100 characters ({len(text)})")
         return text
-    digest = hashlib.blake2b(_canonical(raw) + release.encode(), digest_size=16)
+    digest = hashlib.blake2b(_canonical(values), digest_size=16).hexdigest()
     # The time prefix keeps ids of a time-ordered input close together in the unique
     # index, which makes inserts near-appends (about twice as fast on SQLite).
-    return f"{max(0, int(ts * 1000)):012x}-{digest.hexdigest()}"
+    return f"{max(0, int(values[3] * 1000)):012x}-{digest}"
 
 
 def _message(exc: Exception) -> str:

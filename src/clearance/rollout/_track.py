@@ -12,8 +12,8 @@
     sink.close()
 
 The event gets ``release``, ``arm``, ``unit``, a fresh ``event_id``, and ``ts`` and the
-measured ``latency_ms`` unless recorded explicitly (a simulation passes its own clock); an exception inside the block is
-recorded as attribute ``error`` and re-raised.
+measured ``latency_ms`` unless recorded explicitly (a simulation passes its own clock).
+An exception inside the block is recorded as attribute ``error`` and re-raised.
 """
 
 from __future__ import annotations
