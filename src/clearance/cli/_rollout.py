@@ -9,19 +9,126 @@ from typing import Annotated
 
 import typer
 
+from clearance.cli._check_cmds import AsOpt, actor
+from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, policy_at, store_at
+from clearance.cli._rollout_watch import Fmt, guards_for, show, watch_loop
 from clearance.errors import UsageError
-from clearance.rollout import Profile, simulate
-
-rollout_app = typer.Typer(
-    help="Staged rollout: simulate telemetry, compare candidate and control.",
-    no_args_is_help=True,
+from clearance.rollout import (
+    Change,
+    Profile,
+    advance,
+    pause,
+    resume,
+    rollback,
+    simulate,
+    start,
+    status,
 )
 
+rollout_app = typer.Typer(
+    help="Staged rollout: start, watch, advance, pause, resume, roll back; simulate telemetry.",
+    no_args_is_help=True,
+)
+ReleaseArg = Annotated[str, typer.Argument(help="Release name (as recorded by clearance check).")]
+ReasonOpt = Annotated[
+    list[str] | None, typer.Option("--reason", help="Why (recorded in the audit log).")
+]
 
-@rollout_app.callback()
-def _group() -> None:
-    """Staged rollout: simulate telemetry, compare candidate and control."""
-    # A callback keeps ``simulate`` a subcommand while it is the only one.
+
+@rollout_app.command("start")
+def start_cmd(
+    release: ReleaseArg,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+    reason: ReasonOpt = None,
+) -> None:
+    """Start the rollout in the policy's first stage (refused while a guard blocks it)."""
+    loaded = policy_at(policy)
+    with store_at(db) as store:
+        change = Change(actor(as_), reason or ())
+        show(start(store, loaded, release, guards_for(store, loaded), change), Fmt.table)
+
+
+@rollout_app.command("status")
+def status_cmd(
+    release: ReleaseArg,
+    db: DbOpt = None,
+    fmt: Annotated[Fmt, typer.Option("--format", "-f")] = Fmt.table,
+) -> None:
+    """Where the rollout stands: stage, weight, status and stage history."""
+    with store_at(db) as store:
+        show(status(store, release), fmt)
+
+
+@rollout_app.command("advance")
+def advance_cmd(
+    release: ReleaseArg,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+    reason: ReasonOpt = None,
+) -> None:
+    """Enter the next stage now (the guards still apply: checklist, approvals, incidents)."""
+    loaded = policy_at(policy)
+    with store_at(db) as store:
+        change = Change(actor(as_), reason or ())
+        show(advance(store, loaded, release, guards_for(store, loaded), change), Fmt.table)
+
+
+@rollout_app.command("pause")
+def pause_cmd(
+    release: ReleaseArg, db: DbOpt = None, as_: AsOpt = None, reason: ReasonOpt = None
+) -> None:
+    """Hold the current stage: traffic stays at its weight, nothing advances."""
+    with store_at(db) as store:
+        show(pause(store, release, Change(actor(as_), reason or ())), Fmt.table)
+
+
+@rollout_app.command("resume")
+def resume_cmd(
+    release: ReleaseArg,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+    reason: ReasonOpt = None,
+) -> None:
+    """Continue a paused stage; its observation restarts on fresh telemetry."""
+    loaded = policy_at(policy)
+    with store_at(db) as store:
+        change = Change(actor(as_), reason or ())
+        show(resume(store, loaded, release, guards_for(store, loaded), change), Fmt.table)
+
+
+@rollout_app.command("rollback")
+def rollback_cmd(
+    release: ReleaseArg, db: DbOpt = None, as_: AsOpt = None, reason: ReasonOpt = None
+) -> None:
+    """Send all traffic to the control now. Rolling back twice changes nothing."""
+    with store_at(db) as store:
+        show(rollback(store, release, Change(actor(as_), reason or ())), Fmt.table)
+
+
+@rollout_app.command("watch")
+def watch_cmd(
+    release: ReleaseArg,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    interval: Annotated[float, typer.Option(min=0.01, help="Seconds between looks.")] = 5.0,
+    once: Annotated[bool, typer.Option("--once", help="Look once and exit.")] = False,
+    max_seconds: Annotated[
+        float | None, typer.Option(min=0, help="Stop after this long (default: until done).")
+    ] = None,
+    as_: AsOpt = None,
+) -> None:
+    """Feed new telemetry to the monitor and act until the rollout completes or is rolled
+    back: advance, pause, roll back, disable a tool, notify. Safe to kill and restart: all
+    state is in the store. Exit 1 when the release was rolled back."""
+    loaded = policy_at(policy)
+    with store_at(db) as store:
+        final = watch_loop(store, loaded, release, actor(as_), (interval, once, max_seconds))
+    if final == "rolled_back":
+        raise typer.Exit(1)
 
 
 @rollout_app.command("simulate")

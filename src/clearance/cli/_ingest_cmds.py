@@ -1,0 +1,53 @@
+"""``clearance ingest``: load telemetry (JSONL or OTLP/JSON) into the store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from clearance.cli._common import DbOpt, err, out, store_at
+from clearance.errors import UsageError
+from clearance.rollout import ingest
+
+
+def ingest_cmd(
+    source: Annotated[
+        str, typer.Argument(help="A JSONL file of events (or OTLP/JSON exports), or - for stdin.")
+    ],
+    db: DbOpt = None,
+    release: Annotated[
+        str | None, typer.Option(help="Release name for events that carry none.")
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Append invalid events here, each with its line number and error."),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = 10_000,
+) -> None:
+    """Validate telemetry events and store them; a retried file is not counted twice.
+
+    Exit 0 when every event was stored (or already was), 1 when some were rejected
+    (listed on stderr with their line numbers), 2 when the input cannot be read."""
+    if source != "-" and not Path(source).is_file():
+        raise UsageError(f"no such file: {source}", fix="give a JSONL file, or - for stdin")
+    with store_at(db) as store:
+        if source == "-":
+            report = ingest(
+                store, sys.stdin.buffer, release=release, rejects=rejects, batch_size=batch_size
+            )
+        else:
+            with Path(source).open("rb") as lines:
+                report = ingest(
+                    store, lines, release=release, rejects=rejects, batch_size=batch_size
+                )
+    for reject in report.rejects[:20]:
+        err.print(f"line {reject.line}: {escape(reject.error)}", soft_wrap=True)
+    if report.rejected > 20:
+        err.print(f"... and {report.rejected - 20} more" + (f" (see {rejects})" if rejects else ""))
+    out(f"accepted {report.accepted}, duplicates {report.duplicates}, rejected {report.rejected}")
+    if report.rejected:
+        raise typer.Exit(1)

@@ -1,0 +1,85 @@
+"""Helpers of ``clearance rollout``: the watch loop, guards, and printing a state."""
+
+from __future__ import annotations
+
+import enum
+import time
+
+from clearance.cli._common import err, out
+from clearance.policy import Policy
+from clearance.rollout import (
+    Controller,
+    Guards,
+    MetricProvider,
+    PermissiveGuards,
+    PrometheusProvider,
+    RolloutState,
+    StoreProvider,
+    status,
+)
+from clearance.store import Store
+
+
+class Fmt(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+def guards_for(store: Store, policy: Policy) -> Guards:
+    """The guards the CLI enforces. Governance-backed guards are wired here; until then the
+    checklist is enforced from the store and approvals/incidents are NOT (said on stderr)."""
+    err.print("warning: approvals and incidents are not enforced yet (permissive guards)")
+    return PermissiveGuards(store)
+
+
+def provider_for(store: Store, policy: Policy) -> MetricProvider:
+    sink = policy.rollout.telemetry_sink
+    if sink.startswith(("http://", "https://")):
+        return PrometheusProvider(sink)
+    return StoreProvider(store)
+
+
+def show(state: RolloutState, fmt: Fmt) -> None:
+    if fmt == Fmt.json:
+        out(state.model_dump_json(indent=2))
+        return
+    lines = [
+        f"release   {state.release}",
+        f"status    {state.status}",
+        f"stage     {state.stage} ({state.stage_index + 1}), audience {state.audience}",
+        f"weight    {state.weight:g}",
+        f"version   {state.version}",
+        "history:",
+    ]
+    for h in state.history:
+        end = h.exited_at.isoformat(timespec="seconds") if h.exited_at else "now"
+        entered = h.entered_at.isoformat(timespec="seconds")
+        lines.append(f"  {h.label:<18} w={h.weight:<5g} {entered} -> {end} {h.outcome or ''}")
+    out("\n".join(lines))
+
+
+def watch_loop(
+    store: Store,
+    policy: Policy,
+    release: str,
+    actor: str,
+    timing: tuple[float, bool, float | None],
+) -> str:
+    """Tick until the rollout is done, ``once``, or ``max_seconds``; returns the status."""
+    interval, once, max_seconds = timing
+    controller = Controller(
+        store, policy, guards_for(store, policy), actor, provider_for(store, policy)
+    )
+    began = time.monotonic()
+    while True:
+        decision = controller.tick(release)
+        state = status(store, release)
+        stamp = time.strftime("%H:%M:%S")
+        out(f"{stamp} {state.stage} w={state.weight:g} {state.status}: {decision.action}")
+        for reason in decision.reasons[:6]:
+            err.print(f"  {reason}", soft_wrap=True, markup=False)
+        if once or state.status in ("rolled_back", "completed"):
+            return state.status
+        if max_seconds is not None and time.monotonic() - began + interval > max_seconds:
+            return state.status
+        time.sleep(interval)

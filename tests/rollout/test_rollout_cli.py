@@ -1,0 +1,123 @@
+"""The rollout and ingest commands, with a ``watch`` process killed and restarted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from clearance import governance
+from clearance.cli import run
+from clearance.rollout import Profile, simulate, status
+from clearance.store import Store
+from rollout.kit import add_release, policy_data
+
+
+def write_policy(folder: Path) -> Path:
+    data = policy_data()
+    data["rollout"]["stages"] = [
+        {"stage": "offline_evals", "weight": 0.0, "audience": "none"},
+        {"stage": "canary", "weight": 0.2, "min_samples": 100},
+        {"stage": "full_rollout", "weight": 1.0},
+    ]
+    path = folder / "clearance.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = run(list(args))
+    return code, capsys.readouterr().out
+
+
+def wait_until(check: Any, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_watch_killed_then_restarted_rolls_back_from_the_cli(
+    store: Store, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = str(write_policy(tmp_path))
+    add_release(store, "bot@v2")
+    common = ["--policy", policy, "--db", store_url]
+    assert cli(capsys, "rollout", "start", "bot@v2", *common, "--as", "alice")[0] == 0
+
+    watch = [sys.executable, "-m", "clearance", "rollout", "watch", "bot@v2", *common]
+    env = {**os.environ, "CLEARANCE_USER": "watcher"}
+    proc = subprocess.Popen(
+        [*watch, "--interval", "0.2", "--max-seconds", "60"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: status(store, "bot@v2").stage == "canary", 30)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    entered = status(store, "bot@v2").stage_entered_at.timestamp()
+
+    time.sleep(1.0)
+    span = time.time() - entered - 0.1
+    events = simulate(
+        3_000,
+        candidate=Profile().regressed(latency=0.5),
+        weights=[0.2],
+        seed=5,
+        start=entered + 0.05,
+        per_day=3_000 * 86_400 / span * 0.7,
+        release=("bot@v2", "bot@v2"),
+    )
+    feed = tmp_path / "events.jsonl"
+    feed.write_text("".join(json.dumps(e) + "\n" for e in events) + "{broken\n")
+    code, output = cli(
+        capsys, "ingest", str(feed), "--db", store_url, "--rejects", str(tmp_path / "rejects.jsonl")
+    )
+    assert (code, output.strip()) == (1, "accepted 3000, duplicates 0, rejected 1")
+    assert json.loads((tmp_path / "rejects.jsonl").read_text())["line"] == 3_001
+    code, output = cli(capsys, "ingest", str(feed), "--db", store_url)
+    assert "accepted 0, duplicates 3000" in output
+
+    code, output = cli(capsys, "rollout", "watch", "bot@v2", *common, "--once")
+    assert code == 1, output  # rolled back
+    assert "canary w=0 rolled_back: rollback" in output
+    code, output = cli(capsys, "rollout", "status", "bot@v2", "--db", store_url, "-f", "json")
+    shown = json.loads(output)
+    assert (shown["status"], shown["stage"], shown["weight"]) == ("rolled_back", "canary", 0.0)
+    assert shown["history"][-1]["entered_at"] == shown["stage_entered_at"]
+    last = governance.entries(store, subject="bot@v2")[-1]
+    assert last.action == "rollout.rolled_back"
+    assert any("latency_slo_breach" in r for r in last.payload["reasons"])
+    assert cli(capsys, "rollout", "rollback", "bot@v2", "--db", store_url)[0] == 0  # idempotent
+
+
+def test_manual_commands_and_errors(
+    store: Store, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = str(write_policy(tmp_path))
+    common = ["--policy", policy, "--db", store_url]
+    assert cli(capsys, "rollout", "start", "nope", *common)[0] == 2  # not recorded by check
+    add_release(store, "bot@v2", status="blocked")
+    assert cli(capsys, "rollout", "start", "bot@v2", *common)[0] == 2
+    add_release(store, "bot@v3")
+    assert cli(capsys, "rollout", "start", "bot@v3", *common, "--as", "al")[0] == 0
+    code, output = cli(capsys, "rollout", "advance", "bot@v3", *common, "--reason", "evals ok")
+    assert code == 0 and "canary" in output
+    assert "paused" in cli(capsys, "rollout", "pause", "bot@v3", "--db", store_url)[1]
+    assert "running" in cli(capsys, "rollout", "resume", "bot@v3", *common)[1]
+    actions = [e.action for e in governance.entries(store, subject="bot@v3")]
+    assert actions == ["rollout.started", "rollout.advanced", "rollout.paused", "rollout.resumed"]
+    assert governance.entries(store, subject="bot@v3")[1].payload["reasons"] == ["evals ok"]
+    assert cli(capsys, "ingest", str(tmp_path / "missing.jsonl"), "--db", store_url)[0] == 2
