@@ -9,6 +9,7 @@ from clearance.cli import (
     _check_cmds,
     _eval_cmds,
     _gov_cmds,
+    _ingest_cmds,
     _ops_cmds,
     _policy_cmds,
     _release_cmds,
@@ -41,3 +42,4 @@ app.add_typer(_ops_cmds.keys_app, name="keys")
 app.add_typer(_ops_cmds.data_app, name="data-requests")
 app.add_typer(_release_cmds.release_app, name="release")
 app.command()(_serve_cmds.serve)
+app.command("ingest")(_ingest_cmds.ingest_cmd)
