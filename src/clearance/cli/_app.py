@@ -7,6 +7,7 @@ import typer
 from clearance.cli import (
     _audit_cmds,
     _check_cmds,
+    _demo,
     _eval_cmds,
     _gov_cmds,
     _ingest_cmds,
@@ -43,3 +44,4 @@ app.add_typer(_ops_cmds.data_app, name="data-requests")
 app.add_typer(_release_cmds.release_app, name="release")
 app.command()(_serve_cmds.serve)
 app.command("ingest")(_ingest_cmds.ingest_cmd)
+app.command()(_demo.demo)

@@ -7,10 +7,12 @@ the cards and governance.
 
 from clearance.release._card import card_path, write_card
 from clearance.release._check import CheckOutcome, record, release_name, run_check
+from clearance.release._guards import GovernanceGuards
 from clearance.release._probes import Probes, card_probe, measure
 
 __all__ = [
     "CheckOutcome",
+    "GovernanceGuards",
     "Probes",
     "card_path",
     "card_probe",

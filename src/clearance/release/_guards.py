@@ -1,0 +1,45 @@
+"""The rollout controller's guards, answered by governance: approvals, incidents and the
+kill switch from the store, as the policy's owners recorded them."""
+
+from __future__ import annotations
+
+from clearance import governance
+from clearance.policy import Policy
+from clearance.rollout import StoreGuards
+from clearance.store import Store
+
+
+class GovernanceGuards(StoreGuards):
+    """Real guards: the checklist decision, approvals, severe incidents and tool switches."""
+
+    def __init__(self, store: Store, policy: Policy) -> None:
+        super().__init__(store)
+        self.policy = policy
+
+    def missing_approvals(self, release: str, duties: list[str]) -> list[str]:
+        if not duties:
+            return []
+        return governance.missing_approvals(self.store, self.policy, release, duties)
+
+    def severe_incidents(self, release: str) -> list[str]:
+        return [
+            f"#{i.id} {i.severity}: {i.title}"
+            for i in governance.open_severe_incidents(self.store, release)
+        ]
+
+    def disabled_tools(self) -> set[str]:
+        return governance.disabled_tools(self.store)
+
+    def disable_tool(self, name: str, actor: str) -> None:
+        # The policy's owners authorised this before launch by declaring the trigger.
+        trigger = next(
+            (
+                t.label
+                for t in self.policy.triggers
+                if t.action == "disable_tool" and t.tool == name
+            ),
+            None,
+        )
+        governance.disable_tool(
+            self.store, self.policy, name, actor, trigger=trigger, reason="rollback trigger fired"
+        )
