@@ -11,7 +11,6 @@ from clearance.rollout import (
     Controller,
     Guards,
     MetricProvider,
-    PermissiveGuards,
     PrometheusProvider,
     RolloutState,
     StoreProvider,
@@ -26,10 +25,11 @@ class Fmt(enum.StrEnum):
 
 
 def guards_for(store: Store, policy: Policy) -> Guards:
-    """The guards the CLI enforces. Governance-backed guards are wired here; until then the
-    checklist is enforced from the store and approvals/incidents are NOT (said on stderr)."""
-    err.print("warning: approvals and incidents are not enforced yet (permissive guards)")
-    return PermissiveGuards(store)
+    """The guards the CLI enforces: the checklist decision, the stage's approvals, open
+    severe incidents and the tool kill switch, all from governance records."""
+    from clearance.release import GovernanceGuards
+
+    return GovernanceGuards(store, policy)
 
 
 def provider_for(store: Store, policy: Policy) -> MetricProvider:
