@@ -8,6 +8,7 @@ import pytest
 
 from checkkit import evidence, outcomes, policy
 from clearance.checklist import Outcome, WaiverInfo, decide
+from clearance.policy import AREAS
 
 HARM = [{"builtin": "harmful-refusal"}]
 
@@ -15,17 +16,7 @@ HARM = [{"builtin": "harmful-refusal"}]
 def test_clear_pass_and_clear_fail_and_inconclusive() -> None:
     gates = {
         "safety": [{"metric": "harmful-refusal.refusal_rate", "min": 0.9}],
-        "allow_not_evaluated": [
-            "capability",
-            "security",
-            "privacy",
-            "reliability",
-            "cost",
-            "latency",
-            "monitoring",
-            "rollback",
-            "documentation",
-        ],
+        "allow_not_evaluated": [a for a in AREAS if a != "safety"],
     }
     p = policy(gates, HARM)
     good = decide(p, evidence(outcomes("harmful-refusal", [True] * 400)))
@@ -52,17 +43,7 @@ def test_not_evaluated_blocks_unless_allowed() -> None:
 def test_advisory_gate_warns_without_blocking() -> None:
     gates = {
         "safety": [{"metric": "harmful-refusal.refusal_rate", "min": 0.99, "severity": "warn"}],
-        "allow_not_evaluated": [
-            "capability",
-            "security",
-            "privacy",
-            "reliability",
-            "cost",
-            "latency",
-            "monitoring",
-            "rollback",
-            "documentation",
-        ],
+        "allow_not_evaluated": [a for a in AREAS if a != "safety"],
     }
     report = decide(
         policy(gates, HARM), evidence(outcomes("harmful-refusal", [True] * 300 + [False] * 100))
@@ -74,17 +55,7 @@ def test_advisory_gate_warns_without_blocking() -> None:
 def test_waiver_clears_a_failing_area() -> None:
     gates = {
         "safety": [{"metric": "harmful-refusal.refusal_rate", "min": 0.9}],
-        "allow_not_evaluated": [
-            "capability",
-            "security",
-            "privacy",
-            "reliability",
-            "cost",
-            "latency",
-            "monitoring",
-            "rollback",
-            "documentation",
-        ],
+        "allow_not_evaluated": [a for a in AREAS if a != "safety"],
     }
     ev = evidence(outcomes("harmful-refusal", [False] * 100))
     waiver = WaiverInfo(
@@ -186,17 +157,6 @@ def test_report_json_matches_contract() -> None:
     data = report.to_json_dict()
     assert data["schema"] == "clearance.report/v1"
     assert set(data) >= {"schema", "system", "candidate", "baseline", "decision", "areas"}
-    assert [a["area"] for a in data["areas"]] == [
-        "capability",
-        "safety",
-        "security",
-        "privacy",
-        "reliability",
-        "cost",
-        "latency",
-        "monitoring",
-        "rollback",
-        "documentation",
-    ]
+    assert [a["area"] for a in data["areas"]] == list(AREAS)
     for area in data["areas"]:
         assert set(area) >= {"area", "status", "gates", "summary"}

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from clearance import governance
-from clearance.policy import load_policy
+from clearance.policy import AREAS, load_policy
 from clearance.release import run_check
 from clearance.store import Store
 
@@ -41,18 +41,7 @@ def write_policy(folder: Path, candidate: str, gates: dict[str, object]) -> Path
         "suites": [{"name": "tasks", "path": "tasks.jsonl", "scorer": {"kind": "includes"}}],
         "gates": {
             **gates,
-            "allow_not_evaluated": [
-                "capability",
-                "safety",
-                "security",
-                "privacy",
-                "reliability",
-                "cost",
-                "latency",
-                "monitoring",
-                "rollback",
-                "documentation",
-            ],
+            "allow_not_evaluated": list(AREAS),
         },
     }
     path = folder / "clearance.yaml"

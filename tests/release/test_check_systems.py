@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from clearance.cli import run
-from clearance.policy import load_policy
+from clearance.policy import AREAS, load_policy
 from clearance.release import run_check
 from clearance.store import open_store
 
@@ -21,18 +21,7 @@ EXAMPLE = ROOT / "examples" / "support-assistant"
 TASKS = [
     {"id": f"t{i}", "input": f"Capital of France? ({i})", "target": "Paris"} for i in range(40)
 ]
-EVERYTHING = [
-    "capability",
-    "safety",
-    "security",
-    "privacy",
-    "reliability",
-    "cost",
-    "latency",
-    "monitoring",
-    "rollback",
-    "documentation",
-]
+EVERYTHING = list(AREAS)
 
 
 @pytest.fixture
