@@ -57,11 +57,11 @@ def create_app(
 
 
 def _routes(app: FastAPI) -> None:
-    from clearance.server.api import approvals, audit, events, incidents, releases
+    from clearance.server.api import approvals, audit, events, incidents, releases, rollouts
     from clearance.server.web import pages
 
     app.add_api_route("/healthz", _health, methods=["GET"], response_model=Health, tags=["health"])
-    for module in (releases, approvals, incidents, audit, events):
+    for module in (releases, approvals, incidents, audit, rollouts, events):
         app.include_router(module.router)
     pages.mount(app)
 

@@ -110,6 +110,6 @@ def install(app: FastAPI) -> None:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": _title(status)}
-    for status in (401, 403, 404, 422)
+    for status in (400, 401, 403, 404, 422, 503)
 }
 """Documented error responses shared by every authenticated route."""

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from clearance.checklist import Report
+from clearance.policy import Area, Duty
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes that were stored as UTC: say so."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+Utc = Annotated[datetime, AfterValidator(_utc)]
+"""A timestamp, always with its UTC offset (RFC 3339)."""
 
 
 class _Body(BaseModel):
@@ -26,8 +36,8 @@ class ReleaseSummary(BaseModel):
     status: str
     """The latest decision (cleared or blocked), or open before any check."""
     created_by: str
-    created_at: datetime
-    checked_at: datetime | None = None
+    created_at: Utc
+    checked_at: Utc | None = None
     candidate_fingerprint: str
     evidence_hash: str | None = None
 
@@ -37,7 +47,7 @@ class CheckOut(BaseModel):
     release: str
     decision: str
     evidence_hash: str
-    created_at: datetime
+    created_at: Utc
     report: Report
 
 
@@ -56,13 +66,14 @@ class ApprovalOut(BaseModel):
     role: str
     approver: str
     content_hash: str
-    created_at: datetime
+    created_at: Utc
     valid: bool
-    voided_at: datetime | None = None
+    voided_at: Utc | None = None
 
 
 class ApprovalRequest(_Body):
-    role: str = Field(default="approve_changes", min_length=1, max_length=64)
+    role: Duty = "approve_changes"
+    """The duty in which the caller approves; they must hold it."""
 
 
 class ApprovalList(BaseModel):
@@ -77,13 +88,13 @@ class WaiverOut(BaseModel):
     owner: str
     role: str
     reason: str
-    expires_at: datetime
-    created_at: datetime
+    expires_at: Utc
+    created_at: Utc
     active: bool
 
 
 class WaiverRequest(_Body):
-    area: str = Field(min_length=1, max_length=32)
+    area: Area
     reason: str = Field(min_length=1, max_length=2000)
     expires: str = Field(min_length=1, max_length=40)
     """An ISO date or datetime, or a duration such as ``14d``."""
@@ -96,11 +107,11 @@ class IncidentOut(BaseModel):
     title: str
     status: str
     opened_by: str
-    opened_at: datetime
+    opened_at: Utc
     reviewed_by: str | None = None
     review_note: str | None = None
     closed_by: str | None = None
-    closed_at: datetime | None = None
+    closed_at: Utc | None = None
     resolution: str | None = None
 
 

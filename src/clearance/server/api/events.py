@@ -56,7 +56,14 @@ async def post_events(request: Request, state: State, _: Caller) -> IngestReport
     it has none, whose content) was stored before counts as a duplicate, not again.
     Invalid events are skipped and listed under ``rejects`` by position (1-based)."""
     events = _parse(await request.body())
-    return await run_in_threadpool(ingest, state.store, events)
+    try:
+        return await run_in_threadpool(ingest, state.store, events)
+    except (OverflowError, OSError) as exc:
+        # A number beyond what a timestamp or a column can hold (ts=1e300, 1e400).
+        raise DataError(
+            f"an event holds a value out of range: {exc}",
+            fix="send finite values; 'ts' as seconds since the epoch or ISO 8601",
+        ) from None
 
 
 def _parse(body: bytes) -> list[Any]:
