@@ -44,9 +44,17 @@ def _seed(store: Store, policy_path: Path) -> str:
 
     policy = load_policy(policy_path)
     with store.session(exclusive=True) as session:
-        session.add(Release(name=RELEASE, system="bench", candidate_fingerprint="fp",
-                            policy_hash="", status="cleared", created_by="bench",
-                            created_at=datetime.now(UTC)))
+        session.add(
+            Release(
+                name=RELEASE,
+                system="bench",
+                candidate_fingerprint="fp",
+                policy_hash="",
+                status="cleared",
+                created_by="bench",
+                created_at=datetime.now(UTC),
+            )
+        )
     start(store, policy, RELEASE, PermissiveGuards(store), Change("bench"))
     return governance.create_user(store, f"bench-{uuid.uuid4().hex[:6]}")
 
@@ -55,8 +63,21 @@ def _serve(db: str, policy: Path, workers: int) -> tuple[subprocess.Popen[bytes]
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    cmd = [sys.executable, "-m", "clearance", "serve", "--db", db, "-p", str(policy),
-           "--port", str(port), "--workers", str(workers), "--no-access-log"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "clearance",
+        "serve",
+        "--db",
+        db,
+        "-p",
+        str(policy),
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -73,9 +94,16 @@ async def _poster(client: httpx.AsyncClient, until: float, batch: int, sent: lis
     while time.monotonic() < until:
         now = time.time()
         events = [
-            {"event_id": uuid.uuid4().hex, "ts": now, "release": RELEASE, "unit": f"u{i}",
-             "arm": "candidate" if i % 10 == 0 else "control", "latency_ms": 100.0 + i,
-             "quality": 0.9, "cost_usd": 0.001}
+            {
+                "event_id": uuid.uuid4().hex,
+                "ts": now,
+                "release": RELEASE,
+                "unit": f"u{i}",
+                "arm": "candidate" if i % 10 == 0 else "control",
+                "latency_ms": 100.0 + i,
+                "quality": 0.9,
+                "cost_usd": 0.001,
+            }
             for i in range(batch)
         ]
         for _attempt in range(5):  # a retried batch is idempotent by event_id
@@ -122,19 +150,30 @@ async def _load(url: str, token: str, seconds: float, clients: int, batch: int) 
             await asyncio.gather(*(_poster(c, until, batch, sent) for _ in range(clients)))
             elapsed = time.monotonic() - t0
         loaded = await prober
-    return {"sent": sent[0], "elapsed": elapsed, "events_per_s": sent[0] / elapsed,
-            "route_p50_idle": float(np.percentile(idle, 50)),
-            "route_p99_idle": float(np.percentile(idle, 99)),
-            "route_p50_loaded": float(np.percentile(loaded, 50)),
-            "route_p99_loaded": float(np.percentile(loaded, 99)), "route_n": len(idle) + len(loaded)}
+    return {
+        "sent": sent[0],
+        "elapsed": elapsed,
+        "events_per_s": sent[0] / elapsed,
+        "route_p50_idle": float(np.percentile(idle, 50)),
+        "route_p99_idle": float(np.percentile(idle, 99)),
+        "route_p50_loaded": float(np.percentile(loaded, 50)),
+        "route_p99_loaded": float(np.percentile(loaded, 99)),
+        "route_n": len(idle) + len(loaded),
+    }
 
 
 def _stored(store: Store) -> tuple[int, int]:
     with store.session() as session:
-        rows = session.scalar(select(func.count()).select_from(TelemetryEvent)
-                              .where(TelemetryEvent.release == RELEASE))
-        ids = session.scalar(select(func.count(func.distinct(TelemetryEvent.event_id)))
-                             .where(TelemetryEvent.release == RELEASE))
+        rows = session.scalar(
+            select(func.count())
+            .select_from(TelemetryEvent)
+            .where(TelemetryEvent.release == RELEASE)
+        )
+        ids = session.scalar(
+            select(func.count(func.distinct(TelemetryEvent.event_id))).where(
+                TelemetryEvent.release == RELEASE
+            )
+        )
     return int(rows or 0), int(ids or 0)
 
 
@@ -161,12 +200,16 @@ def main() -> None:
     rows, ids = _stored(store)
     ok = rows == ids == result["sent"]
     print(f"workers={args.workers} clients={args.clients} batch={args.batch} db={store.dialect}")
-    print(f"events sent {result['sent']:.0f} in {result['elapsed']:.1f} s: "
-          f"{result['events_per_s']:.0f} events/s; stored rows {rows}, distinct ids {ids}: "
-          f"{'exactly once' if ok else 'MISMATCH'}")
-    print(f"route latency (ms, {result['route_n']:.0f} calls): idle p50 "
-          f"{result['route_p50_idle']:.2f} p99 {result['route_p99_idle']:.2f}; under load p50 "
-          f"{result['route_p50_loaded']:.2f} p99 {result['route_p99_loaded']:.2f}")
+    print(
+        f"events sent {result['sent']:.0f} in {result['elapsed']:.1f} s: "
+        f"{result['events_per_s']:.0f} events/s; stored rows {rows}, distinct ids {ids}: "
+        f"{'exactly once' if ok else 'MISMATCH'}"
+    )
+    print(
+        f"route latency (ms, {result['route_n']:.0f} calls): idle p50 "
+        f"{result['route_p50_idle']:.2f} p99 {result['route_p99_idle']:.2f}; under load p50 "
+        f"{result['route_p50_loaded']:.2f} p99 {result['route_p99_loaded']:.2f}"
+    )
     if not ok:
         raise SystemExit(1)
 
