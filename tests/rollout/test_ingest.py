@@ -125,3 +125,12 @@ def test_otlp_json_spans_become_events(store: Store) -> None:
     assert rows["candidate"].input_tokens == 120 and rows["candidate"].unit == "u1"
     assert rows["candidate"].attributes == {"gen_ai.request.model": "m1"}
     assert rows["control"].quality == 0.5 and rows["control"].latency_ms == 250.0
+
+
+def test_out_of_range_timestamp_is_rejected_not_raised(tmp_path: Path) -> None:
+    from clearance.store import open_store
+
+    with open_store(f"sqlite:///{tmp_path / 'c.db'}") as store:
+        report = ingest(store, [{"release": "r", "arm": "control", "ts": 1e300}])
+    assert report.accepted == 0
+    assert report.rejected == 1

@@ -105,7 +105,7 @@ def ingest(
         for line, item in _numbered(events_or_lines):
             try:
                 row = to_row(item, release, fmt)
-            except (ValueError, ValidationError, TypeError) as exc:
+            except (ValueError, ValidationError, TypeError, OverflowError, OSError) as exc:
                 sink.add(line, item, _message(exc))
                 continue
             if row[0] in batch:
