@@ -52,6 +52,7 @@ def demo(
     demo_run.act_blocked()
     demo_run.act_cleared()
     demo_run.act_rollout()
+    demo_run.act_local_model()
     demo_run.finish(time.perf_counter() - started)
 
 
@@ -151,6 +152,11 @@ class DemoRun:
         from clearance.cli._demo_rollout import rollout_act
 
         rollout_act(self)
+
+    def act_local_model(self) -> None:
+        from clearance.cli._demo_local import local_model_act
+
+        local_model_act(self)
 
     def card(self, *, fixed: bool, kind: str, name: str, to_policy: bool = False) -> None:
         from clearance.evals import EvalConfig
