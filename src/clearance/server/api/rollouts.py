@@ -21,7 +21,7 @@ from clearance.rollout import rollback as _rollback
 from clearance.rollout import start as _start
 from clearance.rollout import status as _status
 from clearance.rollout import tick as _tick
-from clearance.server._auth import Caller, Principal, requires
+from clearance.server._auth import Caller, Principal, RouteCaller, requires
 from clearance.server._problems import PROBLEM_RESPONSES
 from clearance.server._state import ServerState, state_of
 
@@ -121,7 +121,7 @@ async def route(
     name: str,
     state: State,
     routers: Annotated[Routers, Depends(routers_of)],
-    _: Caller,
+    _: RouteCaller,
     unit: Annotated[str, Query(min_length=1, max_length=200)],
 ) -> Route:
     """Which arm serves ``unit`` now (sticky: a unit keeps its arm while the weight grows).
