@@ -78,3 +78,18 @@ def test_bad_bodies_are_422_problems(client: TestClient, released: str, as_: Any
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"]
+
+
+def test_route_trusts_a_checked_token_briefly_other_endpoints_never(
+    client: TestClient, store: Any, released: str, as_: Any, monkeypatch: Any
+) -> None:
+    from clearance import governance
+    from clearance.server import _auth
+
+    route = f"/v1/releases/{released}/route"
+    assert client.get(route, params={"unit": "u1"}, headers=as_("bob")).status_code == 200
+    governance.revoke_user(store, "bob")
+    assert client.get("/v1/releases", headers=as_("bob")).status_code == 401
+    assert client.get(route, params={"unit": "u1"}, headers=as_("bob")).status_code == 200
+    monkeypatch.setattr(_auth, "_known", {})  # the cache entry expired
+    assert client.get(route, params={"unit": "u1"}, headers=as_("bob")).status_code == 401
