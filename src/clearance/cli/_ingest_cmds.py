@@ -11,7 +11,6 @@ from rich.markup import escape
 
 from clearance.cli._common import DbOpt, err, out, store_at
 from clearance.errors import UsageError
-from clearance.rollout import ingest
 
 
 def ingest_cmd(
@@ -32,6 +31,8 @@ def ingest_cmd(
 
     Exit 0 when every event was stored (or already was), 1 when some were rejected
     (listed on stderr with their line numbers), 2 when the input cannot be read."""
+    from clearance.rollout import ingest
+
     if source != "-" and not Path(source).is_file():
         raise UsageError(f"no such file: {source}", fix="give a JSONL file, or - for stdin")
     with store_at(db) as store:

@@ -13,17 +13,6 @@ from clearance.cli._check_cmds import AsOpt, actor
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, policy_at, store_at
 from clearance.cli._rollout_watch import Fmt, guards_for, show, watch_loop
 from clearance.errors import UsageError
-from clearance.rollout import (
-    Change,
-    Profile,
-    advance,
-    pause,
-    resume,
-    rollback,
-    simulate,
-    start,
-    status,
-)
 
 rollout_app = typer.Typer(
     help="Staged rollout: start, watch, advance, pause, resume, roll back; simulate telemetry.",
@@ -44,6 +33,8 @@ def start_cmd(
     reason: ReasonOpt = None,
 ) -> None:
     """Start the rollout in the policy's first stage (refused while a guard blocks it)."""
+    from clearance.rollout import Change, start
+
     loaded = policy_at(policy)
     with store_at(db) as store:
         change = Change(actor(as_), reason or ())
@@ -57,6 +48,8 @@ def status_cmd(
     fmt: Annotated[Fmt, typer.Option("--format", "-f")] = Fmt.table,
 ) -> None:
     """Where the rollout stands: stage, weight, status and stage history."""
+    from clearance.rollout import status
+
     with store_at(db) as store:
         show(status(store, release), fmt)
 
@@ -70,6 +63,8 @@ def advance_cmd(
     reason: ReasonOpt = None,
 ) -> None:
     """Enter the next stage now (the guards still apply: checklist, approvals, incidents)."""
+    from clearance.rollout import Change, advance
+
     loaded = policy_at(policy)
     with store_at(db) as store:
         change = Change(actor(as_), reason or ())
@@ -81,6 +76,8 @@ def pause_cmd(
     release: ReleaseArg, db: DbOpt = None, as_: AsOpt = None, reason: ReasonOpt = None
 ) -> None:
     """Hold the current stage: traffic stays at its weight, nothing advances."""
+    from clearance.rollout import Change, pause
+
     with store_at(db) as store:
         show(pause(store, release, Change(actor(as_), reason or ())), Fmt.table)
 
@@ -94,6 +91,8 @@ def resume_cmd(
     reason: ReasonOpt = None,
 ) -> None:
     """Continue a paused stage; its observation restarts on fresh telemetry."""
+    from clearance.rollout import Change, resume
+
     loaded = policy_at(policy)
     with store_at(db) as store:
         change = Change(actor(as_), reason or ())
@@ -105,6 +104,8 @@ def rollback_cmd(
     release: ReleaseArg, db: DbOpt = None, as_: AsOpt = None, reason: ReasonOpt = None
 ) -> None:
     """Send all traffic to the control now. Rolling back twice changes nothing."""
+    from clearance.rollout import Change, rollback
+
     with store_at(db) as store:
         show(rollback(store, release, Change(actor(as_), reason or ())), Fmt.table)
 
@@ -149,6 +150,8 @@ def simulate_cmd(
     out: Annotated[Path | None, typer.Option(help="Write JSONL here (default stdout).")] = None,
 ) -> None:
     """Generate candidate and control telemetry with chosen regressions, as JSONL."""
+    from clearance.rollout import Profile, simulate
+
     _check_options(rate, latency, tail, cost, safety_rate)
     candidate = Profile().regressed(
         rate=rate, latency=latency, tail=tail, cost=cost, quality=quality, safety_rate=safety_rate

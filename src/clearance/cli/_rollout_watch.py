@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import enum
 import time
+from typing import TYPE_CHECKING
 
 from clearance.cli._common import err, out
 from clearance.policy import Policy
-from clearance.rollout import (
-    Controller,
-    Guards,
-    MetricProvider,
-    PrometheusProvider,
-    RolloutState,
-    StoreProvider,
-    status,
-)
 from clearance.store import Store
+
+if TYPE_CHECKING:
+    from clearance.rollout import Guards, MetricProvider, RolloutState
 
 
 class Fmt(enum.StrEnum):
@@ -33,6 +28,8 @@ def guards_for(store: Store, policy: Policy) -> Guards:
 
 
 def provider_for(store: Store, policy: Policy) -> MetricProvider:
+    from clearance.rollout import PrometheusProvider, StoreProvider
+
     sink = policy.rollout.telemetry_sink
     if sink.startswith(("http://", "https://")):
         return PrometheusProvider(sink)
@@ -66,6 +63,8 @@ def watch_loop(
     timing: tuple[float, bool, float | None],
 ) -> str:
     """Tick until the rollout is done, ``once``, or ``max_seconds``; returns the status."""
+    from clearance.rollout import Controller, status
+
     interval, once, max_seconds = timing
     controller = Controller(
         store, policy, guards_for(store, policy), actor, provider_for(store, policy)

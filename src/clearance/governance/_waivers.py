@@ -7,10 +7,10 @@ waiver belongs to the release by name, so it survives re-checks until it expires
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from clearance.checklist import WaiverInfo
 from clearance.errors import UsageError
 from clearance.governance._audit import append_in
 from clearance.governance._common import (
@@ -24,6 +24,9 @@ from clearance.governance._common import (
 from clearance.governance._roles import WAIVER_DUTY, as_area, require
 from clearance.policy import Policy
 from clearance.store import Release, Store, Waiver
+
+if TYPE_CHECKING:
+    from clearance.checklist import WaiverInfo
 
 
 def waive(
@@ -62,6 +65,8 @@ def waive(
         )
         payload = {"area": known, "role": duty, "reason": reason, "expires": until.isoformat()}
         append_in(session, actor, "waiver.granted", release, payload)
+    from clearance.checklist import WaiverInfo  # the report's type; imported when used
+
     return WaiverInfo(owner=actor, role=duty, reason=reason, expires=until.isoformat())
 
 
@@ -70,6 +75,8 @@ def active_waivers(
 ) -> dict[str, WaiverInfo]:
     """Area → the waiver in force for ``release`` at ``now`` (latest expiry wins).
     Expired and revoked waivers do not count; an unknown release has none."""
+    from clearance.checklist import WaiverInfo  # the report's type; imported when used
+
     moment = utc(now) if now else now_utc()
     active: dict[str, tuple[datetime, WaiverInfo]] = {}
     for row in _rows(store, release):
