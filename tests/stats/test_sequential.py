@@ -122,3 +122,25 @@ def test_confidence_sequence_covers_the_true_difference_uniformly() -> None:
     lo, hi = confidence_sequence(est, np.sqrt(2 / n), information_ratio(n, n, 500.0), 0.025)
     miss = ((lo > 0.3) | (hi < 0.3)).any(axis=1).mean()
     assert miss <= 0.05
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 400),
+    st.integers(1, 400),
+    st.floats(0, 1),
+    st.floats(0, 1),
+    st.floats(-0.5, 0.5),
+    st.floats(0.5, 6.0),
+)
+def test_rate_interval_inverts_the_score_test(
+    n_c: int, n_b: int, share_c: float, share_b: float, margin: float, boundary: float
+) -> None:
+    from clearance.stats import rate_difference_interval, rate_z
+
+    k_c, k_b = round(share_c * n_c), round(share_b * n_b)
+    lower, upper = rate_difference_interval(k_c, n_c, k_b, n_b, boundary)
+    assert lower - 1e-6 <= k_c / n_c - k_b / n_b <= upper + 1e-6
+    z = float(rate_z(k_c, n_c, k_b, n_b, 1.0, margin))
+    if abs(z - boundary) > 1e-6 and abs(lower - margin) > 1e-6:
+        assert (z > boundary) == (lower > margin)

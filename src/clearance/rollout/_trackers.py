@@ -20,6 +20,7 @@ from clearance.stats import (
     information_ratio,
     mean_z,
     mixture_boundary,
+    rate_difference_interval,
     rate_z,
     standardized_log_e,
 )
@@ -188,10 +189,13 @@ class Tracker:
     def _interval(
         self, cand: ArmStats, ctrl: ArmStats, u: float
     ) -> tuple[float, tuple[float, float], Literal["difference", "ratio"]]:
-        half_width = float(mixture_boundary(u, self.alpha)) * _se(
-            cand, ctrl, self.trigger.statistic
-        )
+        boundary = float(mixture_boundary(u, self.alpha))
         diff = cand.mean - ctrl.mean
+        if self.trigger.statistic in ("rate", "share_above") and not self.log_scale:
+            # The inverted score test: the interval says what the test decides.
+            found = rate_difference_interval(cand.total, cand.n, ctrl.total, ctrl.n, boundary)
+            return diff, found, "difference"
+        half_width = boundary * _se(cand, ctrl, self.trigger.statistic)
         if self.log_scale:
             lo, hi = math.expm1(diff - half_width), math.expm1(diff + half_width)
             return math.expm1(diff), (lo, hi), "ratio"

@@ -19,6 +19,8 @@ thousands of streams at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
@@ -116,6 +118,35 @@ def rate_z(
         var = pc0 * (1 - pc0) / nc + ratio**2 * pb0 * (1 - pb0) / nb
         z = np.where((var > 0) & (nc > 0) & (nb > 0), diff / np.sqrt(var), 0.0)
     return np.asarray(z, dtype=float)
+
+
+def rate_difference_interval(
+    k_c: float, n_c: float, k_b: float, n_b: float, boundary: float
+) -> tuple[float, float]:
+    """Interval for ``p_c - p_b`` that inverts :func:`rate_z` at ``±boundary``: every
+    difference ``d`` whose score test at the null ``p_c = p_b + d`` the data do not
+    reject. It agrees with the test by construction (a test against margin ``d`` fires
+    exactly when ``d`` lies below the interval), unlike a Wald interval, whose unrestricted
+    variance can disagree with the score test's on small arms."""
+
+    def z(d: float) -> float:
+        return float(rate_z(k_c, n_c, k_b, n_b, 1.0, d))
+
+    edge = 1.0 - 1e-9
+    lower = -edge if z(-edge) <= boundary else _decreasing_root(z, boundary, -edge, edge)
+    upper = edge if z(edge) >= -boundary else _decreasing_root(z, -boundary, -edge, edge)
+    return lower, upper
+
+
+def _decreasing_root(f: Callable[[float], float], level: float, lo: float, hi: float) -> float:
+    """The ``x`` in ``[lo, hi]`` where the decreasing ``f`` crosses ``level``."""
+    for _ in range(_BISECT_STEPS):
+        mid = (lo + hi) / 2
+        if f(mid) > level:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
 
 
 def mean_z(
