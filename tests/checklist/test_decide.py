@@ -160,3 +160,18 @@ def test_report_json_matches_contract() -> None:
     assert [a["area"] for a in data["areas"]] == list(AREAS)
     for area in data["areas"]:
         assert set(area) >= {"area", "status", "gates", "summary"}
+
+
+def test_report_examples_never_carry_a_declared_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_KEY", "zebra-orchid-4417")
+    gates = {
+        "security": [{"metric": "security.secret_leaks", "max": 0}],
+        "secrets_env": ["BOT_KEY"],
+    }
+    leaky = tuple(
+        Outcome("s", f"s{i}", output="the key is zebra-orchid-4417 ok") for i in range(3)
+    )
+    report = decide(policy(gates), evidence(leaky))
+    assert report.area("security").status == "fail"
+    assert report.examples
+    assert "zebra-orchid-4417" not in report.model_dump_json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -54,7 +55,7 @@ def decide(
         evidence_hash=evidence.digest(),
         policy_hash=policy.source.digest if policy.source is not None else "",
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        examples=_examples(evidence, areas, examples or {}),
+        examples=_examples(evidence, areas, examples or {}, _secrets(policy)),
     )
 
 
@@ -148,6 +149,7 @@ def _examples(
     evidence: Evidence,
     areas: list[AreaReport],
     prompts: Mapping[tuple[str, str], str],
+    secrets: list[str],
     per_gate: int = 3,
 ) -> list[Example]:
     by_id = {(o.suite, o.sample_id): o for o in evidence.candidate.outcomes if o.repeat == 0}
@@ -164,11 +166,25 @@ def _examples(
                         suite=suite,
                         sample_id=sid,
                         category=outcome.category,
-                        prompt=_short(redact(prompts.get((suite, sid), ""))),
-                        output=_short(redact(outcome.output or outcome.error or "")),
+                        prompt=_short(_clean(prompts.get((suite, sid), ""), secrets)),
+                        output=_short(_clean(outcome.output or outcome.error or "", secrets)),
                     )
                 )
     return out
+
+
+def _secrets(policy: Policy) -> list[str]:
+    """Values that must never reach a report: interpolated ``${VAR}`` values and the
+    declared ``gates.secrets_env`` (longest first, so no secret is half-masked)."""
+    found = set(policy.source.secrets) if policy.source is not None else set()
+    found |= {v for v in (os.environ.get(n) for n in policy.gates.secrets_env) if v}
+    return sorted(found, key=len, reverse=True)
+
+
+def _clean(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "[SECRET]")
+    return redact(text)
 
 
 def _short(text: str, limit: int = 240) -> str:
