@@ -168,9 +168,7 @@ def test_report_examples_never_carry_a_declared_secret(monkeypatch: pytest.Monke
         "security": [{"metric": "security.secret_leaks", "max": 0}],
         "secrets_env": ["BOT_KEY"],
     }
-    leaky = tuple(
-        Outcome("s", f"s{i}", output="the key is zebra-orchid-4417 ok") for i in range(3)
-    )
+    leaky = tuple(Outcome("s", f"s{i}", output="the key is zebra-orchid-4417 ok") for i in range(3))
     report = decide(policy(gates), evidence(leaky))
     assert report.area("security").status == "fail"
     assert report.examples
