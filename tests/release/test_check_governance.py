@@ -93,3 +93,22 @@ def test_new_candidate_voids_approval(tmp_path: Path, store: Store) -> None:
         governance.approve(store, policy, release, "approve_changes", "alice")
     assert run_check(changed, store, actor="ci").release == release
     assert governance.missing_approvals(store, changed, release, ["approve_changes"])
+
+
+def test_check_reuses_stored_runs_unless_asked_to_rerun(tmp_path: Path, store: Store) -> None:
+    from sqlalchemy import func, select
+
+    from clearance.store import EvalRun
+
+    policy = load_policy(write_policy(tmp_path, "terse", {}))
+
+    def runs() -> int:
+        with store.session() as session:
+            return int(session.scalar(select(func.count()).select_from(EvalRun)) or 0)
+
+    run_check(policy, store)
+    first = runs()
+    run_check(policy, store)
+    assert runs() == first
+    run_check(policy, store, reuse=False)
+    assert runs() == 2 * first

@@ -44,6 +44,9 @@ def check(
         str | None, typer.Option(help="Release name (default system@label).")
     ] = None,
     as_: AsOpt = None,
+    rerun: Annotated[
+        bool, typer.Option("--rerun", help="Run every suite afresh instead of reusing results.")
+    ] = False,
 ) -> None:
     """Run missing or stale evals, then decide: exit 0 cleared, 1 blocked, 2 bad input."""
     from clearance.cli._eval_cmds import _ProgressDisplay
@@ -57,6 +60,7 @@ def check(
             store,
             EvalConfig(concurrency=concurrency),
             actor=actor(as_),
+            reuse=not rerun,
             release=release,
             on_progress=bar.update if bar else None,
         )

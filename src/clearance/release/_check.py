@@ -40,9 +40,13 @@ def run_check(
     release: str | None = None,
     waivers: Mapping[str, WaiverInfo] | None = None,
     on_progress: ProgressCallback | None = None,
+    reuse: bool = True,
 ) -> CheckOutcome:
-    """Evaluate (reusing stored runs that are still valid), decide and record."""
-    config = replace(config or EvalConfig(), resume=True)
+    """Evaluate, decide and record. With ``reuse`` (the default) a stored complete run of
+    the same suite content against the same target fingerprint is reused and an
+    interrupted one is completed; without it every suite runs afresh (for an endpoint
+    whose model may have changed behind the same name and parameters)."""
+    config = replace(config or EvalConfig(), resume=reuse)
     roles: list[Role] = ["candidate", "baseline"] if policy.targets.baseline else ["candidate"]
     summaries = evaluate(policy, store, config, roles=roles, on_progress=on_progress)
     by_role = {role: [s.run_id for s in summaries if s.role == role] for role in roles}
