@@ -112,3 +112,18 @@ def test_check_reuses_stored_runs_unless_asked_to_rerun(tmp_path: Path, store: S
     assert runs() == first
     run_check(policy, store, reuse=False)
     assert runs() == 2 * first
+
+
+def test_waiver_does_not_carry_over_to_a_new_candidate(tmp_path: Path, store: Store) -> None:
+    gates = {"reliability": [{"metric": "reliability.error_rate", "max": 0.01}]}
+    path = write_policy(tmp_path, "flaky", gates)
+    policy = load_policy(path)
+    release = run_check(policy, store, actor="ci").release
+    expires = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    governance.waive(store, policy, release, "reliability", "carol", "known outage", expires)
+    assert run_check(policy, store, actor="ci").report.decision == "cleared"  # same candidate
+    path.write_text(path.read_text().replace("systems:flaky", "systems:refuse_all"))
+    changed = run_check(load_policy(path), store, actor="ci")
+    assert changed.release == release
+    assert governance.active_waivers(store, release) == {}
+    assert changed.report.area("reliability").status != "waived"

@@ -65,7 +65,7 @@ from clearance.governance._registers import (
 from clearance.governance._roles import WAIVER_DUTY, roles_of
 from clearance.governance._tools import disable_tool, disabled_tools, enable_tool, tool_switches
 from clearance.governance._users import authenticate, create_user, revoke_user, users
-from clearance.governance._waivers import active_waivers, waive, waivers
+from clearance.governance._waivers import active_waivers, waive, waiver_binding, waivers
 
 __all__ = [
     "GENESIS",
@@ -130,6 +130,7 @@ __all__ = [
     "void_stale_approvals",
     "void_stale_approvals_in",
     "waive",
+    "waiver_binding",
     "waivers",
     "write_bundle",
 ]

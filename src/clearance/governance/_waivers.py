@@ -1,7 +1,9 @@
 """Waivers: a named owner accepts a failing area for a while, with a reason and an expiry.
 
 Only holders of the duty that owns the area (see :data:`WAIVER_DUTY`) may waive it. A
-waiver belongs to the release by name, so it survives re-checks until it expires.
+waiver is bound to the policy and the candidate it was given for: re-checking the same
+candidate keeps it (until it expires), but a new candidate or a changed policy under the
+same release name does not inherit it; the owner must look again and waive again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from clearance.errors import UsageError
 from clearance.governance._audit import append_in
 from clearance.governance._common import (
+    content_hash,
     now_utc,
     parse_future,
     release_row,
@@ -61,6 +64,7 @@ def waive(
                 reason=reason,
                 expires_at=until,
                 created_at=now,
+                binding=binding_of(row),
             )
         )
         payload = {"area": known, "role": duty, "reason": reason, "expires": until.isoformat()}
@@ -71,18 +75,24 @@ def waive(
 
 
 def active_waivers(
-    store: Store, release: str, now: datetime | None = None
+    store: Store, release: str, now: datetime | None = None, *, binding: str | None = None
 ) -> dict[str, WaiverInfo]:
     """Area → the waiver in force for ``release`` at ``now`` (latest expiry wins).
-    Expired and revoked waivers do not count; an unknown release has none."""
+    Expired and revoked waivers do not count, nor those given for another policy or
+    candidate; an unknown release has none. ``binding`` (see :func:`waiver_binding`)
+    describes the candidate being checked, when it is newer than the release's record."""
     from clearance.checklist import WaiverInfo  # the report's type; imported when used
 
     moment = utc(now) if now else now_utc()
     active: dict[str, tuple[datetime, WaiverInfo]] = {}
-    for row in _rows(store, release):
+    rows, recorded = _rows(store, release)
+    current = binding or recorded
+    for row in rows:
         until = utc(row.expires_at)
         if row.revoked_at is not None or until <= moment:
             continue
+        if row.binding is not None and row.binding != current:
+            continue  # given for another candidate or policy
         if row.area not in active or until > active[row.area][0]:
             info = WaiverInfo(
                 owner=row.owner, role=row.role, reason=row.reason, expires=until.isoformat()
@@ -100,11 +110,20 @@ def waivers(store: Store, release: str) -> list[Waiver]:
         )
 
 
-def _rows(store: Store, release: str) -> list[Waiver]:
+def waiver_binding(policy_hash: str, candidate_fingerprint: str) -> str:
+    """What a waiver is bound to: the policy and the candidate (not the evidence, so
+    re-running the same candidate keeps the waiver)."""
+    return content_hash(policy_hash, candidate_fingerprint, "")
+
+
+def binding_of(row: Release) -> str:
+    return waiver_binding(row.policy_hash, row.candidate_fingerprint)
+
+
+def _rows(store: Store, release: str) -> tuple[list[Waiver], str]:
     with store.session() as session:
-        query = (
-            select(Waiver)
-            .join(Release, Release.id == Waiver.release_id)
-            .where(Release.name == release)
-        )
-        return list(session.scalars(query))
+        found = session.scalars(select(Release).where(Release.name == release)).first()
+        if found is None:
+            return [], ""
+        query = select(Waiver).where(Waiver.release_id == found.id)
+        return list(session.scalars(query)), binding_of(found)

@@ -61,7 +61,9 @@ def run_check(
     evidence = replace(evidence, probes=probes.values, probe_notes=probes.notes)
     name = release or release_name(policy, candidate)
     if waivers is None:
-        waivers = governance.active_waivers(store, name)
+        digest = policy.source.digest if policy.source is not None else ""
+        binding = governance.waiver_binding(digest, candidate.fingerprint)
+        waivers = governance.active_waivers(store, name, binding=binding)
     report = decide(policy, evidence, waivers=waivers, examples=_prompts(policy))
     record(store, policy, report, evidence, name, actor)
     return CheckOutcome(report, evidence, name, _latency(candidate, baseline))

@@ -137,6 +137,8 @@ class Waiver(Base):
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    binding: Mapped[str | None] = mapped_column(String(64))
+    """Hash of the policy and candidate the waiver was given for (None: older waivers)."""
 
 
 class AuditEvent(Base):
