@@ -27,6 +27,7 @@ console = Console(highlight=False)
 
 _FIXED = ("callable: assistant:v2\n", "callable: assistant:v2_1\n")
 _FIXED_LABEL = ("label: v2.0.0\n", "label: v2.0.1\n")
+_FIXED_VERSION = ('version: "2.0.0"\n', 'version: "2.0.1"\n')
 
 
 def default_example() -> Path:
@@ -80,7 +81,7 @@ class DemoRun:
         if not fixed:
             return path
         text = path.read_text(encoding="utf-8")
-        for old, new in (_FIXED, _FIXED_LABEL):
+        for old, new in (_FIXED, _FIXED_LABEL, _FIXED_VERSION):
             text = text.replace(old, new)
         fixed_path = self.workdir / "clearance.v2.0.1.yaml"
         fixed_path.write_text(text, encoding="utf-8")
