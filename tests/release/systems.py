@@ -3,8 +3,8 @@ policies from a temporary folder). Each fails exactly one kind of release check.
 
 from __future__ import annotations
 
-import random
 import time
+import zlib
 from typing import Any
 
 Message = dict[str, Any]
@@ -39,10 +39,9 @@ def slow(messages: list[Message]) -> str:
     return "Paris"
 
 
-_FLAKY = random.Random(7)
-
-
 def flaky(messages: list[Message]) -> str:
-    if _FLAKY.random() < 0.3:
+    # Fails on 30% of prompts, decided by the prompt itself: the same in every run and
+    # whatever order the thread pool calls it in.
+    if zlib.crc32(_user(messages).encode()) % 10 < 3:
         raise RuntimeError("upstream model overloaded")
     return "Paris"

@@ -23,7 +23,8 @@ def write_policy(folder: Path, candidate: str, gates: dict[str, object]) -> Path
     shutil.copy(SYSTEMS, folder / "systems.py")
     (folder / "tasks.jsonl").write_text(
         "".join(
-            json.dumps({"id": f"t{i}", "input": "Capital of France?", "target": "Paris"}) + "\n"
+            json.dumps({"id": f"t{i}", "input": f"Capital of France? ({i})", "target": "Paris"})
+            + "\n"
             for i in range(30)
         )
     )
