@@ -138,3 +138,38 @@ def test_rollback_button_and_timeline(
     fragment = client.get(f"/ui/releases/{released}/timeline").text
     assert 'data-mark="rollback"' in fragment and "checkout broke" in fragment
     assert 'id="rollout-status">rolled_back' in fragment
+
+
+def test_rollout_buttons_walk_a_release_to_full_rollout(
+    client: TestClient, released: str, tokens: dict[str, str], as_: Any
+) -> None:
+    def press(who: str, step: str) -> str:
+        response = client.post(
+            f"/ui/releases/{released}/rollout/{step}", data={"csrf": csrf_token(tokens[who])}
+        )
+        match = re.search(r'class="(?:flash|msg|error)[^"]*"[^>]*>([^<]*)<', response.text)
+        return (match.group(1) if match else "") + response.text
+
+    _login(client, tokens["mallory"])
+    assert 'id="rollout-start"' not in client.get(f"/ui/releases/{released}").text
+    assert "may not do this" in press("mallory", "start")
+    _login(client, tokens["alice"])
+    assert 'id="rollout-start"' in client.get(f"/ui/releases/{released}").text
+    assert "Rollout: start done." in press("alice", "start")
+    page = press("alice", "pause")
+    assert "Rollout: pause done." in page and 'id="rollout-resume"' in page
+    assert "Rollout: resume done." in press("alice", "resume")
+    refused = press("alice", "advance")  # staged_rollout needs two approvals
+    assert "approval missing" in refused
+    for person in ("alice", "bob"):
+        given = client.post(
+            f"/v1/releases/{released}/approvals",
+            json={"role": "approve_changes"},
+            headers=as_(person),
+        )
+        assert given.status_code == 201, given.text
+    assert "Rollout: advance done." in press("alice", "advance")
+    assert "Rollout: advance done." in press("alice", "advance")
+    fragment = client.get(f"/ui/releases/{released}/timeline").text
+    assert 'id="rollout-status">completed' in fragment
+    assert "unknown rollout step" in press("alice", "explode")

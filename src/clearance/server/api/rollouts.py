@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from clearance.errors import UsageError
 from clearance.policy import Duty
 from clearance.release import GovernanceGuards
 from clearance.rollout import Change, Decision, RolloutState, Router
@@ -106,6 +107,24 @@ def roll_back(state: ServerState, name: str, who: Principal, reason: str) -> Rol
     """The dashboard's roll-back button: the same role check and transition as the API."""
     requires(*STOP)(who)
     return _rollback(state.store, name, _change(who, ChangeRequest(reason=reason[:2000])))
+
+
+STEPS = ("start", "advance", "pause", "resume")
+"""The transitions the dashboard offers besides roll back."""
+
+
+def steer(state: ServerState, name: str, who: Principal, step: str) -> RolloutState:
+    """The dashboard's rollout buttons: the same role checks and transitions as the API."""
+    if step not in STEPS:
+        raise UsageError(f"unknown rollout step '{step}'", fix=f"use one of: {', '.join(STEPS)}")
+    requires(*(STOP if step == "pause" else STEER))(who)
+    change = _change(who, ChangeRequest(reason="from the dashboard"))
+    if step == "pause":
+        return _pause(state.store, name, change)
+    policy = state.require_policy()
+    guards = GovernanceGuards(state.store, policy)
+    transition = {"start": _start, "advance": _advance, "resume": _resume}[step]
+    return transition(state.store, policy, name, guards, change)
 
 
 @router.post("/rollout/tick", response_model=Decision)

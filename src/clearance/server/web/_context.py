@@ -34,6 +34,7 @@ def release_page(state: ServerState, name: str, who: Principal) -> dict[str, Any
         "card": _card(state, name) if check else "",
         "can_approve": who.holds("approve_changes") and who.name not in authors,
         "can_rollback": who.holds(*ROLLBACK_ROLES),
+        "can_steer": who.holds("approve_changes"),
         **timeline_context(state, name),
     }
 

@@ -189,6 +189,19 @@ def rollback(
     return _act(name, lambda: roll_back(state, name, who, reason), "Rolled back.")
 
 
+@router.post("/ui/releases/{name}/rollout/{step}")
+def rollout_step(
+    request: Request, name: str, step: str, csrf: Annotated[str, Form()]
+) -> RedirectResponse:
+    """Start, advance, pause or resume the rollout (roll back has its own form)."""
+    from clearance.server.api.rollouts import steer
+
+    who = _user(request)
+    _check_form(request, who, csrf)
+    state = state_of(request)
+    return _act(name, lambda: steer(state, name, who, step), f"Rollout: {step} done.")
+
+
 def _act(name: str, action: Any, done: str) -> RedirectResponse:
     try:
         action()
