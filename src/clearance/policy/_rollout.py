@@ -1,0 +1,135 @@
+"""Staged rollout and rollback triggers of a policy."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import (
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from clearance.policy._base import Strict
+from clearance.policy._vocab import (
+    STAGE_ORDER,
+    TRIGGER_KINDS,
+    Action,
+    Duty,
+    StageKind,
+    TelemetryMetric,
+    TriggerKind,
+)
+
+# --------------------------------------------------------------------------- rollout
+
+
+class Stage(Strict):
+    stage: StageKind
+    """Which of the six stages this is; stages run in the documented order."""
+    name: str = ""
+    """Label when a stage kind is repeated, e.g. ``canary-5``."""
+    weight: float = Field(default=0.0, ge=0, le=1)
+    """Share of traffic routed to the candidate."""
+    audience: Literal["none", "internal", "beta", "everyone"] = "everyone"
+    """Who may be routed to the candidate."""
+    min_duration_s: float = Field(default=0.0, ge=0)
+    """Stay at least this long before advancing."""
+    max_duration_s: float | None = Field(default=None, gt=0)
+    """Stage cap; see ``advance_at_cap``."""
+    min_samples: int = Field(default=0, ge=0)
+    """Requests per arm needed before advancing."""
+    advance_at_cap: bool = False
+    """At the cap with no rollback, advance even if regressions are not ruled out."""
+    approvals: list[Duty] = Field(default_factory=list)
+    """Owner duties whose approval is required to enter this stage."""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.stage
+
+
+class Rollout(Strict):
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    """Budget for the chance of any false rollback in a stage, split across triggers."""
+    telemetry_sink: str = "store"
+    """Where telemetry is read: ``store`` (the clearance database) or a Prometheus URL."""
+    rollback_limit_s: float = Field(default=60.0, gt=0)
+    """A rollback drill must complete within this many seconds."""
+    webhook: str | None = None
+    """URL to which notifications are POSTed as JSON."""
+    stages: list[Stage] = Field(default_factory=list)
+    """The stages, in the documented order; kinds may be dropped or repeated."""
+
+    @field_validator("stages")
+    @classmethod
+    def _in_order(cls, stages: list[Stage]) -> list[Stage]:
+        last = -1
+        for stage in stages:
+            pos = STAGE_ORDER.index(stage.stage)
+            if pos < last:
+                raise ValueError(
+                    f"stage '{stage.stage}' comes after '{STAGE_ORDER[last]}': stages must "
+                    f"follow the order {' -> '.join(STAGE_ORDER)}"
+                )
+            last = pos
+        return stages
+
+
+# --------------------------------------------------------------------------- triggers
+
+
+class Trigger(Strict):
+    """A rollback trigger declared before launch. Defaults for ``metric``, ``statistic``
+    and ``worse_when`` come from ``kind``; a ``custom`` trigger must give them."""
+
+    name: str = ""
+    """Label in reasons and the audit log; defaults to the kind."""
+    kind: TriggerKind
+    """One of the seven built-in kinds, or ``custom``."""
+    metric: TelemetryMetric | None = None
+    """Telemetry field the trigger watches."""
+    statistic: Literal["rate", "mean", "count", "share_above"] | None = None
+    """``rate`` of a boolean field, ``mean`` of a numeric field, ``count`` of events,
+    ``share_above`` a threshold (e.g. requests over the latency SLO)."""
+    threshold: float | None = None
+    """For ``share_above``: the bound (e.g. the SLO in ms). For ``count``: events allowed."""
+    margin: float = Field(default=0.0, ge=0)
+    """Tolerated degradation of the candidate vs the control."""
+    relative: bool = True
+    """``margin`` is a fraction of the control's value (else absolute)."""
+    worse_when: Literal["higher", "lower"] | None = None
+    """Direction in which the metric gets worse."""
+    action: Action = "rollback"
+    """What happens when the trigger fires."""
+    tool: str | None = None
+    """For ``disable_tool``: the tool's name."""
+    alpha_share: float | None = Field(default=None, gt=0, le=1)
+    """Share of the rollout's alpha for this trigger (the rest is split evenly)."""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Trigger:
+        if self.kind == "custom" and (self.metric is None or self.statistic is None):
+            raise ValueError("a custom trigger needs 'metric' and 'statistic'")
+        if self.action == "disable_tool" and not self.tool:
+            raise ValueError("action 'disable_tool' needs 'tool'")
+        stat = self.statistic or TRIGGER_KINDS[self.kind].statistic
+        if stat == "share_above" and self.threshold is None:
+            raise ValueError(f"trigger kind '{self.kind}' needs 'threshold' (e.g. the SLO in ms)")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind
+
+    def resolved(self) -> Trigger:
+        """A copy with every default filled in from ``kind``."""
+        spec = TRIGGER_KINDS[self.kind]
+        return self.model_copy(
+            update={
+                "name": self.label,
+                "metric": self.metric or spec.metric,
+                "statistic": self.statistic or spec.statistic,
+                "worse_when": self.worse_when or spec.worse_when,
+            }
+        )
