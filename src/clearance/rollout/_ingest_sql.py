@@ -17,30 +17,11 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql
 
+from clearance.policy import TELEMETRY_METRICS
 from clearance.store import Store
 from clearance.store import TelemetryEvent as EventRow
 
-COLUMNS = (
-    "event_id",
-    "release",
-    "arm",
-    "unit",
-    "ts",
-    "latency_ms",
-    "input_tokens",
-    "output_tokens",
-    "cost_usd",
-    "quality",
-    "feedback",
-    "safety_event",
-    "escalated",
-    "schema_ok",
-    "hallucination_report",
-    "retrieval_score",
-    "tool_calls",
-    "tool_errors",
-    "attributes",
-)
+COLUMNS = ("event_id", "release", "arm", "unit", "ts", *TELEMETRY_METRICS, "attributes")
 """The order of a :data:`Row`'s values: every ``telemetry_events`` column but ``id``."""
 Row = tuple[Any, ...]
 assert set(COLUMNS) | {"id"} == {c.name for c in EventRow.__table__.columns}

@@ -5,6 +5,7 @@ governance guards (checklist cleared, the stage's approvals in, no severe incide
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from threading import Lock
 from typing import Annotated, Literal
 
@@ -12,9 +13,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from clearance.errors import UsageError
-from clearance.policy import Duty
+from clearance.policy import Duty, Policy
 from clearance.release import GovernanceGuards
-from clearance.rollout import Change, Decision, RolloutState, Router
+from clearance.rollout import Change, Decision, Guards, RolloutState, Router
 from clearance.rollout import advance as _advance
 from clearance.rollout import pause as _pause
 from clearance.rollout import resume as _resume
@@ -25,6 +26,7 @@ from clearance.rollout import tick as _tick
 from clearance.server._auth import Caller, Principal, RouteCaller, requires
 from clearance.server._problems import PROBLEM_RESPONSES
 from clearance.server._state import ServerState, state_of
+from clearance.store import Store
 
 router = APIRouter(prefix="/v1/releases/{name}", tags=["rollouts"], responses=PROBLEM_RESPONSES)
 State = Annotated[ServerState, Depends(state_of)]
@@ -64,9 +66,7 @@ def get_rollout(name: str, state: State, _: Caller) -> RolloutState:
 @router.post("/rollout/start", response_model=RolloutState, status_code=201)
 def start(name: str, state: State, who: Steerer, body: ChangeRequest | None = None) -> RolloutState:
     """Start in the policy's first stage (refused while a guard blocks it)."""
-    policy = state.require_policy()
-    guards = GovernanceGuards(state.store, policy)
-    return _start(state.store, policy, name, guards, _change(who, body))
+    return _guarded(state, _start, name, _change(who, body))
 
 
 @router.post("/rollout/advance", response_model=RolloutState)
@@ -74,9 +74,7 @@ def advance(
     name: str, state: State, who: Steerer, body: ChangeRequest | None = None
 ) -> RolloutState:
     """Enter the next stage now; the guards still apply."""
-    policy = state.require_policy()
-    guards = GovernanceGuards(state.store, policy)
-    return _advance(state.store, policy, name, guards, _change(who, body))
+    return _guarded(state, _advance, name, _change(who, body))
 
 
 @router.post("/rollout/resume", response_model=RolloutState)
@@ -84,9 +82,7 @@ def resume(
     name: str, state: State, who: Steerer, body: ChangeRequest | None = None
 ) -> RolloutState:
     """Continue a paused stage; its observation restarts on fresh telemetry."""
-    policy = state.require_policy()
-    guards = GovernanceGuards(state.store, policy)
-    return _resume(state.store, policy, name, guards, _change(who, body))
+    return _guarded(state, _resume, name, _change(who, body))
 
 
 @router.post("/rollout/pause", response_model=RolloutState)
@@ -121,10 +117,18 @@ def steer(state: ServerState, name: str, who: Principal, step: str) -> RolloutSt
     change = _change(who, ChangeRequest(reason="from the dashboard"))
     if step == "pause":
         return _pause(state.store, name, change)
+    return _guarded(
+        state, {"start": _start, "advance": _advance, "resume": _resume}[step], name, change
+    )
+
+
+Transition = Callable[[Store, Policy, str, Guards, Change], RolloutState]
+
+
+def _guarded(state: ServerState, transition: Transition, name: str, change: Change) -> RolloutState:
+    """A transition that enters a stage: under the policy, through governance's guards."""
     policy = state.require_policy()
-    guards = GovernanceGuards(state.store, policy)
-    transition = {"start": _start, "advance": _advance, "resume": _resume}[step]
-    return transition(state.store, policy, name, guards, change)
+    return transition(state.store, policy, name, GovernanceGuards(state.store, policy), change)
 
 
 @router.post("/rollout/tick", response_model=Decision)
