@@ -63,7 +63,7 @@ def insert_rows(store: Store, rows: list[Row]) -> int:
         return _insert_sqlite(store, rows)
     statement = (
         postgresql.insert(EventRow)
-        .on_conflict_do_nothing(index_elements=[EventRow.event_id])
+        .on_conflict_do_nothing(index_elements=[EventRow.release, EventRow.event_id])
         .returning(EventRow.id)
     )
     params = [dict(zip(COLUMNS, row, strict=True)) for row in rows]

@@ -186,9 +186,13 @@ class TelemetryEvent(Base):
     """One request's telemetry (see DESIGN.md); ``event_id`` makes ingestion idempotent."""
 
     __tablename__ = "telemetry_events"
-    __table_args__ = (Index("ix_telemetry_release_id", "release", "id"),)
+    __table_args__ = (
+        Index("ix_telemetry_release_id", "release", "id"),
+        UniqueConstraint("release", "event_id", name="uq_telemetry_release_event"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(String(100), unique=True)
+    event_id: Mapped[str] = mapped_column(String(100))
+    """Unique per release: one release's ids never suppress another's events."""
     release: Mapped[str] = mapped_column(String(200))
     arm: Mapped[str] = mapped_column(String(16))
     unit: Mapped[str | None] = mapped_column(String(200))
@@ -245,6 +249,9 @@ class Incident(Base):
     opened_at: Mapped[datetime]
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
     review_note: Mapped[str | None] = mapped_column(Text)
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    """A ``review_incidents`` holder who opened or confirmed it: only then does it block."""
+    confirmed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)
