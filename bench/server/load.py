@@ -35,11 +35,12 @@ system: {name: bench}
 targets: {candidate: {adapter: python, callable: "x:y", label: v2}}
 gates: {allow_not_evaluated: [capability, safety, security, privacy, reliability, cost,
   latency, monitoring, rollback, documentation]}
-rollout: {stages: [{stage: canary, weight: 0.1}, {stage: full_rollout, weight: 1.0}]}
+rollout: {telemetry_senders: [SENDER],
+  stages: [{stage: canary, weight: 0.1}, {stage: full_rollout, weight: 1.0}]}
 """
 
 
-def _seed(store: Store, policy_path: Path) -> str:
+def _seed(store: Store, policy_path: Path, sender: str) -> str:
     from clearance.policy import load_policy
 
     policy = load_policy(policy_path)
@@ -56,7 +57,7 @@ def _seed(store: Store, policy_path: Path) -> str:
             )
         )
     start(store, policy, RELEASE, PermissiveGuards(store), Change("bench"))
-    return governance.create_user(store, f"bench-{uuid.uuid4().hex[:6]}")
+    return governance.create_user(store, sender)
 
 
 def _serve(db: str, policy: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -188,9 +189,10 @@ def main() -> None:
     folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"clearance-bench-{uuid.uuid4().hex[:6]}"
     folder.mkdir(parents=True)
     policy = folder / "clearance.yaml"
-    policy.write_text(POLICY)
+    sender = f"svc-bench-{uuid.uuid4().hex[:6]}"  # the one account that may send telemetry
+    policy.write_text(POLICY.replace("SENDER", sender))
     store = open_store(args.db)
-    token = _seed(store, policy)
+    token = _seed(store, policy, sender)
     proc, url = _serve(args.db, policy, args.workers)
     try:
         result = asyncio.run(_load(url, token, args.seconds, args.clients, args.batch))

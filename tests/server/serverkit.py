@@ -20,8 +20,11 @@ OWNERS: dict[str, Any] = {
     "handle_data_requests": ["dana"],
     "rotate_provider_keys": ["kim"],
 }
-PEOPLE = ("alice", "bob", "carol", "erin", "rita", "tom", "dana", "kim", "mallory")
-"""Everyone with a token; mallory holds no duty."""
+PEOPLE = ("alice", "bob", "carol", "erin", "rita", "tom", "dana", "kim", "mallory", "svc-gateway")
+"""Everyone with a token; mallory holds no duty, svc-gateway is a service account."""
+TELEMETRY_SENDERS = ["svc-gateway", "mallory", "alice"]
+"""Who may POST /v1/events (``rollout.telemetry_senders``): the tests that send telemetry
+send as mallory or alice; bob and carol (approvers) may not."""
 
 
 def policy_data() -> dict[str, Any]:
@@ -48,6 +51,7 @@ def policy_data() -> dict[str, Any]:
         "card": {"path": "CARD.md"},
         "rollout": {
             "alpha": 0.05,
+            "telemetry_senders": TELEMETRY_SENDERS,
             "stages": [
                 {"stage": "canary", "weight": 0.05, "min_samples": 50},
                 {"stage": "staged_rollout", "weight": 0.5, "approvals": ["approve_changes"]},

@@ -92,7 +92,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # The card must exist for the documentation area: write it as a user would.
     assert run(["card", "-p", str(policy), "--db", db, "--as", "carol"]) == 0
     with open_store(db) as store:
-        tokens = {n: governance.create_user(store, n) for n in ("alice", "bob", "carol", "dave")}
+        people = ("alice", "bob", "carol", "dave", "svc-gateway")  # the example's sender
+        tokens = {n: governance.create_user(store, n) for n in people}
     port, log = _free_port(), folder / "serve.log"
     cmd = [
         sys.executable,
@@ -175,7 +176,8 @@ def _bad_canary(server: Server) -> None:
         }
         for i in range(1200)
     ]
-    assert server.call("POST", "/v1/events", "carol", json=events).json()["accepted"] == 1200
+    sent = server.call("POST", "/v1/events", "svc-gateway", json=events)
+    assert sent.json()["accepted"] == 1200, sent.text
     time.sleep(max(0.0, now + 0.7 - time.time()))
     decision = server.call("POST", f"/v1/releases/{server.release}/rollout/tick", "dave")
     assert decision.json()["action"] == "rollback", decision.text

@@ -1,4 +1,5 @@
-"""Governance: owners and roles, approvals, waivers, registers and the audit log.
+"""Governance: owners and roles, approvals, waivers, incidents, registers, who may send
+telemetry, and the audit log.
 
 Every action here checks the acting person's duty against the policy's ``owners`` and
 writes an audit entry in the same transaction as the action.
@@ -63,6 +64,11 @@ from clearance.governance._registers import (
     rotate_provider_key,
 )
 from clearance.governance._roles import WAIVER_DUTY, roles_of
+from clearance.governance._telemetry_auth import (
+    SENDERS_FIELD,
+    may_send_telemetry,
+    require_telemetry_sender,
+)
 from clearance.governance._tools import disable_tool, disabled_tools, enable_tool, tool_switches
 from clearance.governance._users import authenticate, create_user, revoke_user, users
 from clearance.governance._waivers import active_waivers, waive, waiver_binding, waivers
@@ -70,6 +76,7 @@ from clearance.governance._waivers import active_waivers, waive, waiver_binding,
 __all__ = [
     "GENESIS",
     "PREDICATE_TYPE",
+    "SENDERS_FIELD",
     "SEVERITIES",
     "STATEMENT_TYPE",
     "WAIVER_DUTY",
@@ -108,6 +115,7 @@ __all__ = [
     "key_due",
     "load_private_key",
     "load_public_key",
+    "may_send_telemetry",
     "missing_approvals",
     "open_incident",
     "open_severe_incidents",
@@ -118,6 +126,7 @@ __all__ = [
     "read_bundle",
     "read_checkpoint",
     "release_statement",
+    "require_telemetry_sender",
     "review_incident",
     "revoke_user",
     "roles_of",

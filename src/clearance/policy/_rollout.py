@@ -58,8 +58,22 @@ class Rollout(Strict):
     """A rollback drill must complete within this many seconds."""
     webhook: str | None = None
     """URL to which notifications are POSTed as JSON."""
+    telemetry_senders: list[str] = Field(default_factory=list)
+    """User names (``clearance user add NAME``, typically service accounts such as
+    ``svc-gateway``) that may send telemetry to ``clearance serve`` (``POST /v1/events``).
+    Nobody else may, whatever duties they hold: telemetry decides rollbacks. Empty: the
+    server accepts telemetry from no one. ``clearance ingest`` (direct store access) and
+    the library's ``ingest`` need no listing."""
     stages: list[Stage] = Field(default_factory=list)
     """The stages, in the documented order; kinds may be dropped or repeated."""
+
+    @field_validator("telemetry_senders")
+    @classmethod
+    def _no_blank_senders(cls, senders: list[str]) -> list[str]:
+        for name in senders:
+            if not name.strip():
+                raise ValueError("telemetry sender names must not be blank")
+        return senders
 
     @field_validator("stages")
     @classmethod

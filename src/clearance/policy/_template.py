@@ -107,6 +107,10 @@ rollout:
   alpha: 0.05                  # chance of any false rollback per stage, split across triggers
   telemetry_sink: store
   rollback_limit_s: 60
+  # Who may POST telemetry to `clearance serve` (/v1/events); nobody else may, not even
+  # owners. Create the account with `clearance user add svc-gateway` and give its token to
+  # the gateway that reports your traffic. (`clearance ingest FILE` needs no listing.)
+  telemetry_senders: [svc-gateway]
   stages:
     - {{stage: offline_evals, weight: 0.0, audience: none, approvals: [own_evals]}}
     - {{stage: internal_dogfood, weight: 1.0, audience: internal, min_duration_s: 86400, min_samples: 200}}

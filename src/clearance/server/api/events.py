@@ -13,9 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
+from clearance import governance
 from clearance.errors import DataError
 from clearance.rollout import IngestReport, ingest
-from clearance.server._auth import Caller
+from clearance.server._auth import Caller, Principal
 from clearance.server._problems import PROBLEM_RESPONSES
 from clearance.server._state import ServerState, state_of
 
@@ -46,24 +47,61 @@ _BODY: dict[str, Any] = {
 }
 
 
+def telemetry_sender(state: State, who: Caller) -> Principal:
+    """The caller, when the policy lists them under ``rollout.telemetry_senders``; 403 for
+    anyone else, whatever their duties (the rule is governance's, not the server's)."""
+    governance.require_telemetry_sender(state.policy, who.name)
+    return who
+
+
+Sender = Annotated[Principal, Depends(telemetry_sender)]
+MAX_SUBJECT_RELEASES = 5
+"""Release names an audit entry's subject lists (the rest are counted)."""
+
+
 @router.post(
     "/events",
     response_model=IngestReport,
     openapi_extra={"requestBody": _BODY},
 )
-async def post_events(request: Request, state: State, _: Caller) -> IngestReport:
+async def post_events(request: Request, state: State, who: Sender) -> IngestReport:
     """Store a batch of telemetry events. Idempotent: an event whose ``event_id`` (or, when
     it has none, whose content) was stored before counts as a duplicate, not again.
-    Invalid events are skipped and listed under ``rejects`` by position (1-based)."""
+    Invalid events are skipped and listed under ``rejects`` by position (1-based).
+    Only users listed under the policy's ``rollout.telemetry_senders`` may send (403 for
+    anyone else); each batch is recorded in the audit log as ``telemetry.ingested``."""
     events = _parse(await request.body())
     try:
-        return await run_in_threadpool(ingest, state.store, events)
+        report = await run_in_threadpool(ingest, state.store, events)
     except (OverflowError, OSError) as exc:
         # A number beyond what a timestamp or a column can hold (ts=1e300, 1e400).
         raise DataError(
             f"an event holds a value out of range: {exc}",
             fix="send finite values; 'ts' as seconds since the epoch or ISO 8601",
         ) from None
+    if events:
+        await run_in_threadpool(_audit, state, who.name, events, report)
+    return report
+
+
+def _audit(state: ServerState, sender: str, events: list[Any], report: IngestReport) -> None:
+    """One audit entry per batch: who sent it, about which releases, what was stored."""
+    names = sorted({str(e["release"])[:200] for e in events if _has_release(e)})
+    subject = ",".join(names[:MAX_SUBJECT_RELEASES])
+    if len(names) > MAX_SUBJECT_RELEASES:
+        subject += f",+{len(names) - MAX_SUBJECT_RELEASES} more"
+    payload = {
+        "events": len(events),
+        "accepted": report.accepted,
+        "duplicates": report.duplicates,
+        "rejected": report.rejected,
+        "releases": names[:50],
+    }
+    governance.append(state.store, sender, "telemetry.ingested", subject[:400], payload)
+
+
+def _has_release(event: Any) -> bool:
+    return isinstance(event, dict) and isinstance(event.get("release"), str)
 
 
 def _parse(body: bytes) -> list[Any]:
