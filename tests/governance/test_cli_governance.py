@@ -12,6 +12,7 @@ import pytest
 
 from clearance import governance
 from clearance.cli import run
+from clearance.policy import Policy
 from clearance.store import Store
 
 R = "bot@v2"
@@ -75,33 +76,32 @@ def test_tools(cli: Cli, released: Store) -> None:
     assert governance.disabled_tools(released) == set()
 
 
-def test_incidents(cli: Cli, released: Store) -> None:
+def test_incidents(cli: Cli, released: Store, gov_policy: Policy) -> None:
     code, out, _ = cli(
-        "incident",
-        "open",
-        R,
-        "--severity",
-        "high",
-        "--title",
-        "PII in answer",
-        as_="alice",
-        policy_opt=False,
+        "incident", "open", R, "--severity", "high", "--title", "PII in answer", as_="alice"
     )
-    assert code == 0
+    assert code == 0 and "awaiting confirmation by review_incidents" in out
     number = re.search(r"incident (\d+)", out)
     assert number is not None
     ident = number[1]
-    assert len(governance.open_severe_incidents(released, R)) == 1
+    assert governance.open_severe_incidents(released, gov_policy, R) == []
+    code, out, _ = cli("incident", "list", "--release", R)
+    assert code == 0 and "awaiting" in out
     code, _, err = cli("incident", "close", ident, as_="alice")
     assert code == 2 and "review_incidents" in err
-    assert cli("incident", "review", ident, "--note", "seen", as_="alice", policy_opt=False)[0] == 0
+    assert cli("incident", "review", ident, "--note", "seen", as_="alice")[0] == 0
+    assert governance.open_severe_incidents(released, gov_policy, R) == []
+    code, _, err = cli("incident", "review", ident, "--confirm", as_="alice")
+    assert code == 2 and "review_incidents" in err
+    assert cli("incident", "review", ident, "--confirm", "--note", "real", as_="rita")[0] == 0
+    assert len(governance.open_severe_incidents(released, gov_policy, R)) == 1
+    code, out, _ = cli("incident", "list", "--release", R)
+    assert code == 0 and "yes (rita)" in out
     assert cli("incident", "close", ident, "--resolution", "fixed", as_="rita")[0] == 0
-    assert governance.open_severe_incidents(released, R) == []
+    assert governance.open_severe_incidents(released, gov_policy, R) == []
     code, out, _ = cli("incident", "list", "--release", R, policy_opt=False)
     assert code == 0 and "closed" in out and "PII in answer" in out
-    code, _, err = cli(
-        "incident", "open", R, "--severity", "huge", "--title", "x", policy_opt=False
-    )
+    code, _, err = cli("incident", "open", R, "--severity", "huge", "--title", "x")
     assert code == 2 and "critical" in err
 
 

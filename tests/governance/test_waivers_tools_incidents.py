@@ -81,15 +81,24 @@ def test_kill_switch_unknown_tool_and_trigger(store: Store, gov_policy: Policy) 
 
 
 def test_severe_incident_listed_until_owner_closes(released: Store, gov_policy: Policy) -> None:
-    minor = governance.open_incident(released, R, "low", "typo in answer", "alice")
-    severe = governance.open_incident(released, R, "critical", "leaked an address", "alice")
-    assert [i.id for i in governance.open_severe_incidents(released, R)] == [severe.id]
-    governance.review_incident(released, severe.id, "alice", "reproduced")
-    assert [i.status for i in governance.open_severe_incidents(released, R)] == ["reviewing"]
+    minor = governance.open_incident(released, gov_policy, R, "low", "typo in answer", "alice")
+    severe = governance.open_incident(released, gov_policy, R, "critical", "leaked", "alice")
+    # alice does not hold review_incidents: reported, listed, but not blocking yet.
+    assert governance.open_severe_incidents(released, gov_policy, R) == []
+    assert [i.id for i in governance.unconfirmed_severe_incidents(released, gov_policy, R)] == [
+        severe.id
+    ]
+    governance.review_incident(released, gov_policy, severe.id, "alice", "reproduced")
+    assert governance.open_severe_incidents(released, gov_policy, R) == []
+    governance.review_incident(released, gov_policy, severe.id, "rita", "confirmed", confirm=True)
+    blocking = governance.open_severe_incidents(released, gov_policy, R)
+    assert [(i.id, i.status, i.confirmed_by) for i in blocking] == [
+        (severe.id, "reviewing", "rita")
+    ]
     with pytest.raises(PermissionDenied, match="review_incidents"):
         governance.close_incident(released, gov_policy, severe.id, "alice")
     governance.close_incident(released, gov_policy, severe.id, "rita", "prompt fixed")
-    assert governance.open_severe_incidents(released, R) == []
+    assert governance.open_severe_incidents(released, gov_policy, R) == []
     assert [i.id for i in governance.incidents(released, R, open_only=True)] == [minor.id]
     with pytest.raises(UsageError, match="already closed"):
         governance.close_incident(released, gov_policy, severe.id, "rita")
@@ -97,8 +106,8 @@ def test_severe_incident_listed_until_owner_closes(released: Store, gov_policy: 
 
 def test_incident_input_errors(released: Store, gov_policy: Policy) -> None:
     with pytest.raises(UsageError, match="low, medium, high, critical"):
-        governance.open_incident(released, R, "huge", "x", "alice")
+        governance.open_incident(released, gov_policy, R, "huge", "x", "alice")
     with pytest.raises(NotFoundError):
-        governance.open_incident(released, "bot@nope", "low", "x", "alice")
+        governance.open_incident(released, gov_policy, "bot@nope", "low", "x", "alice")
     with pytest.raises(NotFoundError, match="incident list"):
         governance.close_incident(released, gov_policy, 999, "rita")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,8 @@ from clearance import governance
 from clearance.cli._check_cmds import AsOpt, actor
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, out, policy_at, store_at
 from clearance.cli._gov_cmds import show
+from clearance.policy import Policy
+from clearance.store import Incident
 
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why; kept in the audit log.")]
 CheckOpt = Annotated[bool, typer.Option("--check", help="Exit 1 if any item is overdue.")]
@@ -68,7 +71,11 @@ def tools_list(db: DbOpt = None) -> None:
     show(table)
 
 
-incident_app = typer.Typer(help="Incidents: open, review, close.", no_args_is_help=True)
+incident_app = typer.Typer(
+    help="Incidents: report, review and confirm, close. A high or critical incident blocks "
+    "a rollout once a review_incidents owner opened or confirmed it.",
+    no_args_is_help=True,
+)
 
 
 @incident_app.command("open")
@@ -76,26 +83,43 @@ def incident_open(
     release: str,
     title: Annotated[str, typer.Option("--title", help="What happened, in a few words.")],
     severity: Annotated[str, typer.Option(help="low, medium, high or critical.")] = "medium",
+    policy: PolicyOpt = DEFAULT_POLICY,
     db: DbOpt = None,
     as_: AsOpt = None,
 ) -> None:
-    """Open an incident against a release."""
+    """Report an incident against a release. Anyone may; it is confirmed at once (and, if
+    high or critical, blocks the rollout) only when you hold review_incidents."""
+    loaded = policy_at(policy)
     with store_at(db) as store:
-        row = governance.open_incident(store, release, severity, title, actor(as_))
-    out(f"incident {row.id} opened ({severity}) on {release}")
+        row = governance.open_incident(store, loaded, release, severity, title, actor(as_))
+        confirmed = governance.is_confirmed(loaded, row)
+    state = "confirmed" if confirmed else "reported, awaiting confirmation by review_incidents"
+    out(f"incident {row.id} opened ({severity}) on {release}: {state}")
 
 
 @incident_app.command("review")
 def incident_review(
     incident: int,
     note: Annotated[str, typer.Option("--note", help="What the review found.")] = "",
+    confirm: Annotated[
+        bool,
+        typer.Option(
+            "--confirm",
+            help="Confirm the incident (review_incidents owners only): a high or critical "
+            "one then blocks the rollout until it is closed.",
+        ),
+    ] = False,
+    policy: PolicyOpt = DEFAULT_POLICY,
     db: DbOpt = None,
     as_: AsOpt = None,
 ) -> None:
-    """Record a review (triage) of an open incident."""
+    """Record a review (triage note) of an open incident; --confirm also confirms it. A
+    review without --confirm never confirms, whoever writes it."""
+    loaded = policy_at(policy)
     with store_at(db) as store:
-        governance.review_incident(store, incident, actor(as_), note)
-    out(f"incident {incident} under review")
+        row = governance.review_incident(store, loaded, incident, actor(as_), note, confirm=confirm)
+        confirmed = governance.is_confirmed(loaded, row)
+    out(f"incident {incident} under review{' (confirmed)' if confirmed else ''}")
 
 
 @incident_app.command("close")
@@ -116,15 +140,43 @@ def incident_close(
 def incident_list(
     release: Annotated[str | None, typer.Option(help="Only this release.")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only incidents not closed.")] = False,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            "-p",
+            help="Policy naming the review_incidents owners (default: clearance.yaml if "
+            "present), for the 'confirmed' column.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
-    """List incidents, oldest first."""
+    """List incidents, oldest first, with whether a review_incidents owner confirmed each
+    (only confirmed high or critical incidents block a rollout)."""
+    loaded = _optional_policy(policy)
     with store_at(db) as store:
         rows = governance.incidents(store, release, open_only=open_only)
-    table = Table("id", "release", "severity", "status", "title", "opened by")
+    table = Table("id", "release", "severity", "status", "confirmed", "title", "opened by")
     for r in rows:
-        table.add_row(str(r.id), r.release, r.severity, r.status, r.title, r.opened_by)
+        confirmed = _confirmation(loaded, r)
+        table.add_row(str(r.id), r.release, r.severity, r.status, confirmed, r.title, r.opened_by)
     show(table)
+
+
+def _confirmation(policy: Policy | None, row: Incident) -> str:
+    if governance.is_confirmed(policy, row):
+        return f"yes ({row.confirmed_by or row.opened_by})"
+    return "no" if row.status == "closed" else "no: awaiting review_incidents"
+
+
+def _optional_policy(path: Path | None) -> Policy | None:
+    """The policy at ``path``; without one, ``clearance.yaml`` if it exists, else None."""
+    if path is not None:
+        return policy_at(path, require_env=False)
+    if DEFAULT_POLICY.is_file():
+        return policy_at(DEFAULT_POLICY, require_env=False)
+    return None
 
 
 keys_app = typer.Typer(help="The provider-key rotation register.", no_args_is_help=True)

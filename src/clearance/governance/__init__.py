@@ -47,9 +47,11 @@ from clearance.governance._incidents import (
     SEVERITIES,
     close_incident,
     incidents,
+    is_confirmed,
     open_incident,
     open_severe_incidents,
     review_incident,
+    unconfirmed_severe_incidents,
 )
 from clearance.governance._keys import generate_keypair, load_private_key, load_public_key
 from clearance.governance._registers import (
@@ -112,6 +114,7 @@ __all__ = [
     "generate_keypair",
     "head",
     "incidents",
+    "is_confirmed",
     "key_due",
     "load_private_key",
     "load_public_key",
@@ -132,6 +135,7 @@ __all__ = [
     "roles_of",
     "rotate_provider_key",
     "tool_switches",
+    "unconfirmed_severe_incidents",
     "users",
     "verify",
     "verify_bundle",

@@ -1,5 +1,19 @@
-"""Incidents about a release: opened by anyone, reviewed (triage note) by anyone, closed
-only by a ``review_incidents`` owner. Open high or critical incidents block a rollout."""
+"""Incidents about a release: reported by anyone, reviewed (triage note) by anyone,
+confirmed and closed only by a ``review_incidents`` owner.
+
+An open high or critical incident blocks a rollout only once it is *confirmed*, so that
+nobody can stop (or, by flooding, hide) a rollout just by filing a report:
+
+* opened by a holder of ``review_incidents``: confirmed at once (``confirmed_by``);
+* opened by anyone else: *reported, awaiting confirmation by review_incidents*. It is
+  listed (``confirmed: false``) but does not block until a holder reviews it with
+  ``confirm=True`` (``clearance incident review ID --confirm``; API ``confirm: true``).
+  A plain review (a triage note) never confirms, whoever writes it, and nothing but
+  closing the incident undoes a confirmation.
+
+Incidents opened before confirmations were recorded (``confirmed_by`` empty) count as
+confirmed when their opener holds ``review_incidents`` under the policy in force.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +22,7 @@ from typing import Literal, get_args
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearance.errors import NotFoundError, UsageError
+from clearance.errors import NotFoundError, PermissionDenied, UsageError
 from clearance.governance._audit import append_in
 from clearance.governance._common import now_utc, release_row, writing
 from clearance.governance._roles import require
@@ -20,8 +34,11 @@ SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 SEVERE: frozenset[str] = frozenset({"high", "critical"})
 
 
-def open_incident(store: Store, release: str, severity: str, title: str, actor: str) -> Incident:
-    """Open an incident against ``release`` (which must have been checked)."""
+def open_incident(
+    store: Store, policy: Policy | None, release: str, severity: str, title: str, actor: str
+) -> Incident:
+    """Open an incident against ``release`` (which must have been checked). It is confirmed
+    at once when ``actor`` holds ``review_incidents`` under ``policy``."""
     if severity not in SEVERITIES:
         raise UsageError(
             f"unknown severity '{severity}'", fix=f"use one of: {', '.join(SEVERITIES)}"
@@ -30,28 +47,57 @@ def open_incident(store: Store, release: str, severity: str, title: str, actor: 
         raise UsageError("an incident needs a title", fix="say what happened in a few words")
     with writing(store) as session:
         release_row(session, release)
+        now = now_utc()
         row = Incident(
             release=release,
             severity=severity,
             title=title,
             status="open",
             opened_by=actor,
-            opened_at=now_utc(),
+            opened_at=now,
         )
+        if actor in _reviewers(policy):
+            row.confirmed_by, row.confirmed_at = actor, now
         session.add(row)
         session.flush()
-        payload = {"incident": row.id, "severity": severity, "title": title}
+        payload = {
+            "incident": row.id,
+            "severity": severity,
+            "title": title,
+            "confirmed": row.confirmed_by is not None,
+        }
         append_in(session, actor, "incident.opened", release, payload)
     return row
 
 
-def review_incident(store: Store, incident: int, actor: str, note: str = "") -> Incident:
-    """Record a review (triage) of an open incident."""
+def review_incident(
+    store: Store,
+    policy: Policy | None,
+    incident: int,
+    actor: str,
+    note: str = "",
+    *,
+    confirm: bool = False,
+) -> Incident:
+    """Record a review (triage) of an open incident. With ``confirm``, also confirm it, so
+    that it blocks rollouts when severe; only holders of ``review_incidents`` may confirm.
+    A review without ``confirm`` leaves the confirmation as it was."""
+    if confirm:
+        if policy is None:
+            raise PermissionDenied(
+                f"{actor} may not confirm incident {incident}: without a policy nobody "
+                "holds 'review_incidents'",
+                fix="use the policy (--policy / clearance serve --policy) that names the owners",
+            )
+        require(policy, "review_incidents", actor, f"confirm incident {incident}")
     with writing(store) as session:
         row = _open_row(session, incident)
         row.status, row.reviewed_by, row.review_note = "reviewing", actor, note
-        payload = {"incident": incident, "note": note}
-        append_in(session, actor, "incident.reviewed", row.release, payload)
+        if confirm and row.confirmed_by is None:
+            row.confirmed_by, row.confirmed_at = actor, now_utc()
+        payload = {"incident": incident, "note": note, "confirmed": row.confirmed_by is not None}
+        action = "incident.confirmed" if confirm else "incident.reviewed"
+        append_in(session, actor, action, row.release, payload)
     return row
 
 
@@ -82,9 +128,33 @@ def incidents(
         return list(session.scalars(query))
 
 
-def open_severe_incidents(store: Store, release: str) -> list[Incident]:
-    """Open high or critical incidents of ``release``: while any exist, do not advance."""
+def is_confirmed(policy: Policy | None, incident: Incident) -> bool:
+    """Whether ``incident`` was confirmed by a ``review_incidents`` holder: recorded when
+    one opened or confirmed it, or (for incidents from before confirmations were
+    recorded) because its opener holds the duty under ``policy``."""
+    return incident.confirmed_by is not None or incident.opened_by in _reviewers(policy)
+
+
+def open_severe_incidents(store: Store, policy: Policy | None, release: str) -> list[Incident]:
+    """Open, confirmed high or critical incidents of ``release``: while any exist, do not
+    advance. Unconfirmed reports are :func:`unconfirmed_severe_incidents`."""
+    return [i for i in _open_severe(store, release) if is_confirmed(policy, i)]
+
+
+def unconfirmed_severe_incidents(
+    store: Store, policy: Policy | None, release: str
+) -> list[Incident]:
+    """Open high or critical incidents of ``release`` reported by someone not holding
+    ``review_incidents`` and not yet confirmed by a holder: shown, but not blocking."""
+    return [i for i in _open_severe(store, release) if not is_confirmed(policy, i)]
+
+
+def _open_severe(store: Store, release: str) -> list[Incident]:
     return [i for i in incidents(store, release, open_only=True) if i.severity in SEVERE]
+
+
+def _reviewers(policy: Policy | None) -> frozenset[str]:
+    return frozenset(policy.owners.holders("review_incidents")) if policy else frozenset()
 
 
 def _open_row(session: Session, incident: int) -> Incident:

@@ -22,9 +22,19 @@ class GovernanceGuards(StoreGuards):
         return governance.missing_approvals(self.store, self.policy, release, duties)
 
     def severe_incidents(self, release: str) -> list[str]:
+        """Open severe incidents confirmed by a ``review_incidents`` holder: these block.
+        Reports nobody has confirmed yet are :meth:`unconfirmed_incidents`."""
         return [
             f"#{i.id} {i.severity}: {i.title}"
-            for i in governance.open_severe_incidents(self.store, release)
+            for i in governance.open_severe_incidents(self.store, self.policy, release)
+        ]
+
+    def unconfirmed_incidents(self, release: str) -> list[str]:
+        """Open severe incidents reported but not confirmed (shown; they do not block)."""
+        return [
+            f"#{i.id} {i.severity}: {i.title} (reported by {i.opened_by}, awaiting "
+            "confirmation by review_incidents)"
+            for i in governance.unconfirmed_severe_incidents(self.store, self.policy, release)
         ]
 
     def disabled_tools(self) -> set[str]:

@@ -110,6 +110,12 @@ class IncidentOut(BaseModel):
     opened_at: Utc
     reviewed_by: str | None = None
     review_note: str | None = None
+    confirmed: bool = False
+    """Confirmed by a ``review_incidents`` holder (opened by one, or reviewed with
+    ``confirm``). Only a confirmed high or critical incident blocks a rollout; an
+    unconfirmed one is reported, awaiting confirmation by review_incidents."""
+    confirmed_by: str | None = None
+    confirmed_at: Utc | None = None
     closed_by: str | None = None
     closed_at: Utc | None = None
     resolution: str | None = None
@@ -123,6 +129,13 @@ class IncidentRequest(_Body):
 
 class IncidentNote(_Body):
     note: str = Field(default="", max_length=2000)
+
+
+class IncidentReview(_Body):
+    note: str = Field(default="", max_length=2000)
+    confirm: bool = False
+    """Also confirm the incident, so that a severe one blocks rollouts (only holders of
+    ``review_incidents`` may; anyone may add a note)."""
 
 
 class AuditEntryOut(BaseModel):
