@@ -11,7 +11,14 @@ import typer
 
 from clearance.cli._check_cmds import AsOpt, actor
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, policy_at, store_at
-from clearance.cli._rollout_watch import Fmt, guards_for, show, watch_loop
+from clearance.cli._rollout_watch import (
+    OUTAGE_EXIT,
+    OUTAGE_LIMIT_S,
+    Fmt,
+    guards_for,
+    show,
+    watch_loop,
+)
 from clearance.errors import UsageError
 
 rollout_app = typer.Typer(
@@ -120,14 +127,29 @@ def watch_cmd(
     max_seconds: Annotated[
         float | None, typer.Option(min=0, help="Stop after this long (default: until done).")
     ] = None,
+    outage_limit: Annotated[
+        float,
+        typer.Option(
+            "--outage-limit",
+            min=0,
+            metavar="SECONDS",
+            help="Ride out a store outage this long (retrying each look after 1, 2, 4 ... "
+            f"30 s) before giving up with exit {OUTAGE_EXIT}.",
+        ),
+    ] = OUTAGE_LIMIT_S,
     as_: AsOpt = None,
 ) -> None:
     """Feed new telemetry to the monitor and act until the rollout completes or is rolled
     back: advance, pause, roll back, disable a tool, notify. Safe to kill and restart: all
-    state is in the store. Exit 1 when the release was rolled back."""
+    state is in the store. When the store is unreachable, each look is retried with
+    backoff, one line on stderr per retry. Exit 0 when the rollout completed (or --once /
+    --max-seconds ended the watch), 1 when the release was rolled back, 2 on bad input,
+    3 when the store cannot be opened at the start, 4 when the store stayed unreachable
+    longer than --outage-limit (the rollout is left as the store last recorded it)."""
     loaded = policy_at(policy)
     with store_at(db) as store:
-        final = watch_loop(store, loaded, release, actor(as_), (interval, once, max_seconds))
+        timing = (interval, once, max_seconds)
+        final = watch_loop(store, loaded, release, actor(as_), timing, outage_limit_s=outage_limit)
     if final == "rolled_back":
         raise typer.Exit(1)
 
