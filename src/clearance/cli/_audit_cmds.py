@@ -12,6 +12,7 @@ from rich.table import Table
 from clearance import governance
 from clearance.cli._check_cmds import AsOpt, actor
 from clearance.cli._common import DbOpt, err, out, store_at
+from clearance.errors import UsageError
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
@@ -54,15 +55,33 @@ def verify(
         typer.Option("--key", help="Public key: also check every signed checkpoint."),
     ] = None,
     checkpoint_files: Annotated[
-        list[Path] | None,
-        typer.Option("--checkpoint", help="A checkpoint kept elsewhere (repeatable)."),
+        list[str] | None,
+        typer.Option(
+            "--checkpoint",
+            help="Checkpoints kept outside the database: a file, a folder of *.json or a "
+            "quoted pattern (repeatable). Needs --key.",
+        ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full/--incremental",
+            help="Hash every entry (default), or with --key only those after the newest "
+            "valid signed checkpoint (the entry there is re-hashed).",
+        ),
+    ] = True,
 ) -> None:
     """Prove the log was not edited: exit 0 intact, 1 tampered (naming the first bad entry).
-    With --key, also prove nobody rewrote it before the last signed checkpoint."""
+    With --key, also prove nobody rewrote it before the last signed checkpoint, and with
+    --checkpoint copies kept elsewhere, that nobody truncated it or deleted checkpoints."""
     if key is not None:
-        _verify_signed(db, key, checkpoint_files or [])
+        _verify_signed(db, key, checkpoint_files or [], full)
         return
+    if checkpoint_files or not full:
+        raise UsageError(
+            "--checkpoint and --incremental need --key",
+            fix="pass the public key: clearance audit verify --key audit.key.pub ...",
+        )
     with store_at(db) as store:
         result = governance.verify(store)
     if result.ok:
@@ -73,15 +92,18 @@ def verify(
     raise typer.Exit(1)
 
 
-def _verify_signed(db: str | None, key: Path, files: list[Path]) -> None:
+def _verify_signed(db: str | None, key: Path, files: list[str], full: bool) -> None:
     public = governance.load_public_key(key)
-    extra = [governance.read_checkpoint(path.read_text()) for path in files]
+    extra = governance.load_checkpoints(files)
     with store_at(db) as store:
-        result = governance.verify_with_checkpoints(store, public, extra)
+        result = governance.verify_with_checkpoints(store, public, extra, full=full)
     if result.ok:
+        chain = result.chain
+        hashed = "" if chain.full else f" ({chain.checked} after entry {chain.start_seq} hashed)"
         out(
-            f"audit log intact: {result.chain.checked} entries, {result.checkpoints} signed "
-            f"checkpoint(s) hold, history signed up to entry {result.covered_seq}"
+            f"audit log intact: {chain.head_seq} entries{hashed}, {result.checkpoints} "
+            f"signed checkpoint(s) hold ({result.external} from outside the database), "
+            f"history signed up to entry {result.covered_seq}"
         )
         return
     for problem in result.problems:
@@ -105,15 +127,22 @@ def checkpoint(
     key: Annotated[Path, typer.Option("--key", help="Private key from `audit keygen`.")],
     db: DbOpt = None,
     out_path: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Also save the checkpoint here.")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Also save the checkpoint to this new .json file, or into this folder. "
+            "Keep the copies off the database host (e.g. as CI artifacts).",
+        ),
     ] = None,
     as_: AsOpt = None,
 ) -> None:
     """Sign the chain head and store the checkpoint; keep an --out copy elsewhere too."""
     signer = governance.load_private_key(key)
+    if out_path is not None and out_path.is_file():
+        raise UsageError(f"{out_path} already exists", fix="give a new file or a folder")
     with store_at(db) as store:
         point = governance.checkpoint(store, signer, actor(as_))
     if out_path is not None:
-        out_path.write_text(point.to_json() + "\n")
-        err.print(f"wrote {out_path}")
-    out(f"checkpoint signed at entry {point.seq} (head {point.hash[:16]})")
+        err.print(f"wrote {governance.write_checkpoint(point, out_path)}")
+    out(f"checkpoint signed at entry {point.seq} ({point.count} entries, head {point.hash[:16]})")

@@ -11,6 +11,7 @@ from rich.table import Table
 from clearance import governance
 from clearance.cli._check_cmds import AsOpt, actor
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, out, policy_at, store_at
+from clearance.errors import UsageError
 
 RoleOpt = Annotated[
     str, typer.Option("--role", "-r", help="The duty you approve in, e.g. approve_changes.")
@@ -71,17 +72,37 @@ def approvals_cmd(
 
 def waive(
     release: Annotated[str, typer.Argument(help="Release name.")],
-    area: Annotated[str, typer.Argument(help="Checklist area, e.g. latency.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why this is acceptable.")],
-    expires: Annotated[
-        str, typer.Option("--expires", help="ISO date or datetime, or a duration like 14d.")
+    area: Annotated[
+        str, typer.Argument(help="Checklist area, e.g. latency (with --revoke: or a waiver id).")
     ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why this is acceptable (or, revoking, why not).")
+    ],
+    expires: Annotated[
+        str | None,
+        typer.Option("--expires", help="ISO date or datetime, or a duration like 14d."),
+    ] = None,
+    revoke: Annotated[
+        bool,
+        typer.Option(
+            "--revoke", help="Revoke the area's waivers in force (or the waiver with that id)."
+        ),
+    ] = False,
     policy: PolicyOpt = DEFAULT_POLICY,
     db: DbOpt = None,
     as_: AsOpt = None,
 ) -> None:
-    """Waive a failing area until it expires; only the owner of its duty may."""
+    """Waive a failing area until it expires, or --revoke a waiver; only the owner of its
+    duty may."""
     loaded, who = policy_at(policy), actor(as_)
+    if revoke:
+        with store_at(db) as store:
+            gone = governance.revoke_waiver(store, loaded, release, area, who, reason)
+        for row in gone:
+            out(f"{who} revoked waiver {row.id} ({row.area} of {release}, given by {row.owner})")
+        return
+    if expires is None:
+        raise UsageError("a waiver needs an expiry", fix="pass --expires 14d (or a date)")
     with store_at(db) as store:
         info = governance.waive(store, loaded, release, area, who, reason, expires)
     out(f"{who} waived {area} of {release} as {info.role} until {info.expires}")

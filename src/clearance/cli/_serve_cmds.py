@@ -9,10 +9,15 @@ from typing import Annotated
 
 import typer
 
+from clearance import governance
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, store_at
 from clearance.errors import UsageError
 from clearance.policy import load_policy
 from clearance.store import database_url
+
+AUDIT_KEY_ENV = "CLEARANCE_AUDIT_PUBLIC_KEY"
+"""Read by ``clearance.server.app_from_env`` in every worker (not imported from there:
+the CLI does not load the server until it serves)."""
 
 
 def serve(
@@ -27,6 +32,14 @@ def serve(
         bool, typer.Option("--allow-remote", help="Allow a non-loopback --host.")
     ] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    audit_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--audit-key",
+            help="Audit checkpoints' public key: verifying the log also checks their "
+            "signatures (default: $CLEARANCE_AUDIT_PUBLIC_KEY).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API (/v1, OpenAPI at /docs) and the dashboard (/ui)."""
     _check_host(host, allow_remote)
@@ -39,6 +52,7 @@ def serve(
         os.environ["CLEARANCE_POLICY"] = str(policy_file)
     else:
         os.environ.pop("CLEARANCE_POLICY", None)
+    _audit_key(audit_key)
     if workers > 1 and url.startswith("sqlite"):
         err.print("note: several workers on SQLite serialize their writes; prefer PostgreSQL")
     _run(host, port, workers, access_log)
@@ -65,6 +79,19 @@ def _policy_file(path: Path) -> Path | None:
         return None
     load_policy(path)
     return path.resolve()
+
+
+def _audit_key(path: Path | None) -> None:
+    """Hand the workers the audit public key, checked now so a bad one fails first."""
+    if path is not None:
+        governance.load_public_key(path)
+        os.environ[AUDIT_KEY_ENV] = str(path.resolve())
+        return
+    source = os.environ.get(AUDIT_KEY_ENV)
+    if source:
+        governance.public_key_from(source)
+    else:
+        err.print("note: no --audit-key: audit verification will not check signatures")
 
 
 def _run(host: str, port: int, workers: int, access_log: bool) -> None:

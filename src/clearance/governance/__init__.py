@@ -8,7 +8,6 @@ writes an audit entry in the same transaction as the action.
 from clearance.governance._approvals import (
     ApprovalInfo,
     approvals,
-    approve,
     missing_approvals,
     void_stale_approvals,
     void_stale_approvals_in,
@@ -16,6 +15,7 @@ from clearance.governance._approvals import (
 from clearance.governance._audit import (
     GENESIS,
     Entry,
+    Position,
     Verification,
     append,
     append_in,
@@ -24,6 +24,7 @@ from clearance.governance._audit import (
     entries,
     entry_hash,
     head,
+    verified_position,
     verify,
 )
 from clearance.governance._bundle import (
@@ -39,31 +40,44 @@ from clearance.governance._checkpoints import (
     CheckpointVerification,
     checkpoint,
     checkpoints,
+    load_checkpoints,
     read_checkpoint,
     verify_with_checkpoints,
+    write_checkpoint,
 )
 from clearance.governance._common import content_hash, parse_when
+from clearance.governance._guarded import (
+    add_provider_key,
+    approve,
+    close_data_request,
+    close_incident,
+    disable_tool,
+    enable_tool,
+    review_incident,
+    rotate_provider_key,
+)
 from clearance.governance._incidents import (
     SEVERITIES,
-    close_incident,
     incidents,
     is_confirmed,
     open_incident,
     open_severe_incidents,
-    review_incident,
     unconfirmed_severe_incidents,
 )
-from clearance.governance._keys import generate_keypair, load_private_key, load_public_key
+from clearance.governance._keys import (
+    generate_keypair,
+    load_private_key,
+    load_public_key,
+    public_key_from,
+)
+from clearance.governance._refusals import record_refusal, recording_refusals
 from clearance.governance._registers import (
     add_data_request,
-    add_provider_key,
-    close_data_request,
     data_requests,
     key_due,
     overdue_data_requests,
     overdue_key_rotations,
     provider_keys,
-    rotate_provider_key,
 )
 from clearance.governance._roles import WAIVER_DUTY, roles_of
 from clearance.governance._telemetry_auth import (
@@ -71,9 +85,18 @@ from clearance.governance._telemetry_auth import (
     may_send_telemetry,
     require_telemetry_sender,
 )
-from clearance.governance._tools import disable_tool, disabled_tools, enable_tool, tool_switches
+from clearance.governance._tools import disabled_tools, tool_switches
 from clearance.governance._users import authenticate, create_user, revoke_user, users
-from clearance.governance._waivers import active_waivers, waive, waiver_binding, waivers
+from clearance.governance._waivers import (
+    WaiverStatus,
+    active_waivers,
+    revoke_waiver,
+    waive,
+    waiver_binding,
+    waiver_status,
+    waiver_statuses,
+    waivers,
+)
 
 __all__ = [
     "GENESIS",
@@ -87,7 +110,9 @@ __all__ = [
     "Checkpoint",
     "CheckpointVerification",
     "Entry",
+    "Position",
     "Verification",
+    "WaiverStatus",
     "active_waivers",
     "add_data_request",
     "add_provider_key",
@@ -116,6 +141,7 @@ __all__ = [
     "incidents",
     "is_confirmed",
     "key_due",
+    "load_checkpoints",
     "load_private_key",
     "load_public_key",
     "may_send_telemetry",
@@ -126,17 +152,22 @@ __all__ = [
     "overdue_key_rotations",
     "parse_when",
     "provider_keys",
+    "public_key_from",
     "read_bundle",
     "read_checkpoint",
+    "record_refusal",
+    "recording_refusals",
     "release_statement",
     "require_telemetry_sender",
     "review_incident",
     "revoke_user",
+    "revoke_waiver",
     "roles_of",
     "rotate_provider_key",
     "tool_switches",
     "unconfirmed_severe_incidents",
     "users",
+    "verified_position",
     "verify",
     "verify_bundle",
     "verify_with_checkpoints",
@@ -144,6 +175,9 @@ __all__ = [
     "void_stale_approvals_in",
     "waive",
     "waiver_binding",
+    "waiver_status",
+    "waiver_statuses",
     "waivers",
     "write_bundle",
+    "write_checkpoint",
 ]

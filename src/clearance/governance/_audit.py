@@ -5,13 +5,23 @@ fields (``seq``, ``ts``, ``actor``, ``action``, ``subject``, ``payload``, ``prev
 Appends take the database's write lock (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL advisory
 lock) and ``prev_hash`` is unique, so two writers can never fork the chain. Verification
 walks the chain and names the first entry that was edited, deleted, inserted or reordered.
+
+A full walk costs one hash per entry. ``verify(store, full=False)`` is incremental: the
+process remembers, per open store, the furthest position ``(seq, hash)`` it verified,
+hashes the entry at that seq again and requires the same hash (one row), then hashes
+only the entries after it. The position lives in this process's memory, not in the
+database, so whoever can write the database cannot move it. What an incremental walk
+cannot see is an entry before that position edited in place without recomputing the
+hashes after it; a full walk (the CLI default, ``?full=true`` on the API) sees that too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,13 +54,41 @@ class Entry:
 
 @dataclass(frozen=True)
 class Verification:
-    """Result of :func:`verify`: ``ok``, how many entries were checked, the first bad one."""
+    """Result of :func:`verify`: ``ok``, how many entries were hashed, the first bad one.
+
+    ``head`` and ``head_seq`` are the last entry that verified (the chain's head when
+    ``ok``); ``start_seq`` is the remembered position an incremental walk started after
+    (0 for a full walk), so ``checked`` counts only the entries after it."""
 
     ok: bool
     checked: int
     head: str
     first_bad: int | None = None
     problem: str = ""
+    head_seq: int = 0
+    start_seq: int = 0
+
+    @property
+    def full(self) -> bool:
+        """Whether every entry from the first was hashed."""
+        return self.start_seq == 0
+
+
+Position = tuple[int, str]
+"""``(seq, hash)`` of an entry known to be verified."""
+
+
+@dataclass
+class _Memo:
+    """What this process verified in one store: the furthest position, and whether the
+    last walk failed (then the next incremental walk is a full one)."""
+
+    position: Position
+    failed: bool = False
+
+
+_memos: weakref.WeakKeyDictionary[Store, _Memo] = weakref.WeakKeyDictionary()
+_memo_lock = threading.Lock()
 
 
 def canonical(value: Any) -> str:
@@ -160,30 +198,138 @@ def count(store: Store) -> int:
         return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
 
 
-def verify(store: Store, *, batch: int = 5000) -> Verification:
-    """Walk the whole chain; report the first entry that does not fit."""
-    prev, expected_seq, checked = GENESIS, 1, 0
-    last = 0
-    while True:
-        with store.session() as session:
-            rows = list(
-                session.scalars(
-                    select(AuditEvent)
-                    .where(AuditEvent.seq > last)
-                    .order_by(AuditEvent.seq)
-                    .limit(batch)
-                )
-            )
-        if not rows:
-            return Verification(True, checked, prev)
+def verify(
+    store: Store, *, full: bool = True, anchor: Position | None = None, batch: int = 10_000
+) -> Verification:
+    """Walk the chain; report the first entry that does not fit.
+
+    ``full=True`` hashes every entry from the first. ``full=False`` hashes only the
+    entries after the furthest trusted position: the one this process last verified in
+    ``store`` (see the module docstring) or ``anchor`` (a signed checkpoint's ``(seq,
+    hash)``), whichever is later; the entry at each of those positions is hashed again
+    and must still have its hash (one row each). A position once verified is never
+    forgotten: an incremental walk fails for as long as the entry there differs, even
+    when the history was rewritten consistently; after any failure the incremental walks
+    that follow start from the first entry, so they find the problem again."""
+    memo = _memo(store)
+    if full:
+        result = _walk(store, (0, GENESIS), None, batch)
+        same = memo is None or not _moved(store, memo.position)
+        _remember(store, result, advance=same)
+        return result
+    pinned = memo.position if memo is not None else None
+    start = (0, GENESIS)
+    if memo is None or not memo.failed:
+        start = max((p for p in (pinned, anchor) if p is not None), default=start)
+    result = _walk(store, start, pinned, batch)
+    _remember(store, result, advance=True)
+    return result
+
+
+def verified_position(store: Store) -> Position | None:
+    """The furthest position this process verified in ``store``, if any."""
+    memo = _memo(store)
+    return memo.position if memo is not None else None
+
+
+def _memo(store: Store) -> _Memo | None:
+    with _memo_lock:
+        memo = _memos.get(store)
+        return _Memo(memo.position, memo.failed) if memo is not None else None
+
+
+def _remember(store: Store, result: Verification, *, advance: bool) -> None:
+    """Record a walk: a failed one (or a full walk that passed over a remembered entry
+    that changed) marks the store, so the next incremental walk starts from the first."""
+    with _memo_lock:
+        memo = _memos.get(store)
+        if memo is None:
+            if result.ok:
+                _memos[store] = _Memo((result.head_seq, result.head))
+            return
+        if not (result.ok and advance):
+            memo.failed = True
+            return
+        if result.head_seq >= memo.position[0]:
+            memo.position = (result.head_seq, result.head)
+        memo.failed = False
+
+
+def _walk(store: Store, start: Position, pinned: Position | None, batch: int) -> Verification:
+    seq0, hash0 = start
+    for seq, digest in {start, pinned or start}:
+        problem = _rehash(store, seq, digest) if 0 < seq <= seq0 else ""
+        if problem:
+            return Verification(False, 0, hash0, seq, problem, seq0, seq0)
+    prev, last, checked = hash0, seq0, 0
+    while rows := _batch(store, last, batch):
         for row in rows:
-            problem = _check(row, expected_seq, prev)
+            problem = _check(row, last + 1, prev) or _pinned(row, pinned)
             if problem:
-                return Verification(False, checked, prev, row.seq, problem)
-            prev, expected_seq, checked, last = row.hash, row.seq + 1, checked + 1, row.seq
+                return Verification(False, checked, prev, row.seq, problem, last, seq0)
+            prev, last, checked = row.hash, row.seq, checked + 1
+    if pinned is not None and last < pinned[0]:
+        problem = (
+            f"the log ends at seq {last} but it was verified up to seq {pinned[0]} "
+            "before: entries were deleted"
+        )
+        return Verification(False, checked, prev, last + 1, problem, last, seq0)
+    return Verification(True, checked, prev, head_seq=last, start_seq=seq0)
 
 
-def _check(row: AuditEvent, expected_seq: int, prev: str) -> str:
+def _rehash(store: Store, seq: int, digest: str) -> str:
+    """Why the entry at ``seq``, once verified with hash ``digest``, no longer is (one row)."""
+    with store.session() as session:
+        row = session.execute(select(*_COLUMNS).where(AuditEvent.seq == seq)).first()
+    if row is None:
+        return f"entry {seq}, verified before, is gone: entries were deleted"
+    if row.hash != digest:
+        return _changed(seq)
+    body = entry_hash(
+        row.seq, row.ts, row.actor, row.action, row.subject, row.payload, row.prev_hash
+    )
+    return (
+        "" if body == digest else f"entry {seq} was edited: its content no longer matches its hash"
+    )
+
+
+def _moved(store: Store, position: Position) -> bool:
+    """Whether the entry at a remembered position no longer has its hash."""
+    with store.session() as session:
+        found = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == position[0]))
+    return found != position[1]
+
+
+def _pinned(row: Any, pinned: Position | None) -> str:
+    if pinned is None or row.seq != pinned[0] or row.hash == pinned[1]:
+        return ""
+    return _changed(row.seq)
+
+
+def _changed(seq: int) -> str:
+    return f"entry {seq} no longer has the hash it had when it was verified (history rewritten)"
+
+
+_COLUMNS = (
+    AuditEvent.seq,
+    AuditEvent.ts,
+    AuditEvent.actor,
+    AuditEvent.action,
+    AuditEvent.subject,
+    AuditEvent.payload,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
+
+
+def _batch(store: Store, last: int, size: int) -> Sequence[Any]:
+    """The next ``size`` entries after ``last`` as plain rows, not ORM objects (faster)."""
+    query = select(*_COLUMNS).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(size)
+    with store.session() as session:
+        return session.execute(query).all()
+
+
+def _check(row: Any, expected_seq: int, prev: str) -> str:
     if row.seq != expected_seq:
         return f"entry {expected_seq} is missing: the chain jumps to {row.seq} (deleted entry)"
     if row.prev_hash != prev:

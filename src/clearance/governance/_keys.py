@@ -77,6 +77,27 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
+def public_key_from(source: str | os.PathLike[str]) -> Ed25519PublicKey:
+    """A public key from a PEM file's path, or from the PEM text itself (as an
+    environment variable such as ``CLEARANCE_AUDIT_PUBLIC_KEY`` may hold it)."""
+    text = os.fspath(source)
+    if "-----BEGIN" not in text:
+        return load_public_key(Path(text))
+    try:
+        key = serialization.load_pem_public_key(text.strip().encode())
+    except ValueError:
+        raise UsageError(
+            "the PEM text given is not a public key",
+            fix="pass the .pub file from `clearance audit keygen`, or its contents",
+        ) from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise UsageError(
+            "the PEM text given is not an Ed25519 public key",
+            fix="pass the .pub file from `clearance audit keygen`",
+        )
+    return key
+
+
 def signature_ok(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
     try:
         key.verify(signature, message)

@@ -1,19 +1,22 @@
 """Waivers: a named owner accepts a failing area for a while, with a reason and an expiry.
 
-Only holders of the duty that owns the area (see :data:`WAIVER_DUTY`) may waive it. A
-waiver is bound to the policy and the candidate it was given for: re-checking the same
-candidate keeps it (until it expires), but a new candidate or a changed policy under the
-same release name does not inherit it; the owner must look again and waive again.
+Only holders of the duty that owns the area (see :data:`WAIVER_DUTY`) may waive it, or
+revoke a waiver of it. A waiver is bound to the policy and the candidate it was given for:
+re-checking the same candidate keeps it (until it expires or is revoked), but a new
+candidate or a changed policy under the same release name does not inherit it; the owner
+must look again and waive again. :func:`waiver_status` is the one rule for whether a
+waiver is in force; the checklist, the bundle and the server all go through it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from clearance.errors import UsageError
+from clearance.errors import NotFoundError, UsageError
 from clearance.governance._audit import append_in
 from clearance.governance._common import (
     content_hash,
@@ -24,14 +27,20 @@ from clearance.governance._common import (
     utc,
     writing,
 )
+from clearance.governance._refusals import recording_refusals
 from clearance.governance._roles import WAIVER_DUTY, as_area, require
-from clearance.policy import Policy
+from clearance.policy import Area, Policy
 from clearance.store import Release, Store, Waiver
 
 if TYPE_CHECKING:
     from clearance.checklist import WaiverInfo
 
+WaiverStatus = Literal["in_force", "expired", "revoked", "other_candidate"]
+"""``in_force``; ``expired``; ``revoked``; ``other_candidate``: given for another policy
+or candidate than the one checked now."""
 
+
+@recording_refusals("waive")
 def waive(
     store: Store,
     policy: Policy,
@@ -74,6 +83,99 @@ def waive(
     return WaiverInfo(owner=actor, role=duty, reason=reason, expires=until.isoformat())
 
 
+@recording_refusals("revoke_waiver")
+def revoke_waiver(
+    store: Store, policy: Policy, release: str, waiver: int | str, actor: str, reason: str
+) -> list[Waiver]:
+    """Revoke a waiver of ``release``: ``waiver`` is its id, or an area (then every
+    waiver of that area in force is revoked). Only holders of the duty that may waive
+    the area may revoke; the revocation is audited (``waiver.revoked``) and the waiver no
+    longer counts from now on. Returns the revoked waivers."""
+    if not reason.strip():
+        raise UsageError(
+            "a revocation needs a reason", fix="pass --reason 'why the waiver no longer holds'"
+        )
+    now = now_utc()
+    with writing(store) as session:
+        row = release_row(session, release)
+        same_policy(policy, row)
+        targets, area = _targets(session, row, waiver, now)
+        require(policy, WAIVER_DUTY[area], actor, f"revoke a waiver of {area} of '{release}'")
+        for target in targets:
+            if target.revoked_at is not None:
+                raise UsageError(
+                    f"waiver {target.id} was already revoked by {target.revoked_by}",
+                    fix="nothing to do: it is not in force",
+                )
+        for target in targets:
+            _revoke(session, release, target, actor, reason, now)
+    return targets
+
+
+def _targets(
+    session: Session, release: Release, waiver: int | str, now: datetime
+) -> tuple[list[Waiver], Area]:
+    """The waivers ``waiver`` names (an id, or an area's waivers in force) and the area."""
+    rows = list(session.scalars(select(Waiver).where(Waiver.release_id == release.id)))
+    if isinstance(waiver, int) or waiver.strip().isdigit():
+        number = int(waiver)
+        found = [w for w in rows if w.id == number]
+        if not found:
+            raise NotFoundError(
+                f"release '{release.name}' has no waiver {number}",
+                fix=f"list them with `GET /v1/releases/{release.name}/waivers`",
+            )
+        return found, as_area(found[0].area)
+    area = as_area(waiver)
+    current = binding_of(release)
+    found = [w for w in rows if w.area == area and waiver_status(w, current, now) == "in_force"]
+    if not found:
+        raise NotFoundError(
+            f"no waiver of {area} is in force for '{release.name}'",
+            fix="check the area, or name the waiver by its id",
+        )
+    return found, area
+
+
+def _revoke(
+    session: Session, release: str, row: Waiver, actor: str, reason: str, now: datetime
+) -> None:
+    row.revoked_at, row.revoked_by, row.revoke_reason = now, actor, reason
+    payload = {"id": row.id, "area": row.area, "role": row.role, "owner": row.owner}
+    append_in(session, actor, "waiver.revoked", release, {**payload, "reason": reason})
+
+
+def waiver_status(row: Waiver, binding: str, now: datetime | None = None) -> WaiverStatus:
+    """Whether ``row`` is in force at ``now`` for the candidate and policy ``binding``
+    (see :func:`waiver_binding`), and if not, why."""
+    if row.revoked_at is not None:
+        return "revoked"
+    if utc(row.expires_at) <= (utc(now) if now else now_utc()):
+        return "expired"
+    if row.binding is not None and row.binding != binding:
+        return "other_candidate"
+    return "in_force"
+
+
+def waiver_statuses(
+    store: Store, release: str, now: datetime | None = None
+) -> list[tuple[Waiver, WaiverStatus]]:
+    """Every waiver of ``release``, oldest first, with its status for the candidate the
+    release was last checked with."""
+    rows, recorded = _rows(store, release)
+    if not recorded:
+        raise NotFoundError(
+            f"no release named '{release}'",
+            fix="run `clearance check` first; it records the release as system@label",
+        )
+    moment = now or now_utc()
+    return [(row, waiver_status(row, recorded, moment)) for row in sorted(rows, key=_id)]
+
+
+def _id(row: Waiver) -> int:
+    return row.id
+
+
 def active_waivers(
     store: Store, release: str, now: datetime | None = None, *, binding: str | None = None
 ) -> dict[str, WaiverInfo]:
@@ -88,11 +190,9 @@ def active_waivers(
     rows, recorded = _rows(store, release)
     current = binding or recorded
     for row in rows:
-        until = utc(row.expires_at)
-        if row.revoked_at is not None or until <= moment:
+        if waiver_status(row, current, moment) != "in_force":
             continue
-        if row.binding is not None and row.binding != current:
-            continue  # given for another candidate or policy
+        until = utc(row.expires_at)
         if row.area not in active or until > active[row.area][0]:
             info = WaiverInfo(
                 owner=row.owner, role=row.role, reason=row.reason, expires=until.isoformat()

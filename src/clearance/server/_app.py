@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 from typing import Annotated
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, FastAPI
 
+from clearance.governance import public_key_from
 from clearance.policy import Policy, load_policy
 from clearance.rollout import TelemetryEvent
 from clearance.server import _problems
@@ -15,6 +17,8 @@ from clearance.server._schemas import Health
 from clearance.server._state import ServerState, state_of
 from clearance.store import Store, open_store
 
+AUDIT_KEY_ENV = "CLEARANCE_AUDIT_PUBLIC_KEY"
+"""The environment variable holding the audit checkpoints' public key (a path or PEM)."""
 TAGS = [
     {"name": "releases", "description": "Releases and their latest decision."},
     {"name": "checks", "description": "Check reports (`clearance.report/v1`); run a check."},
@@ -34,13 +38,19 @@ def create_app(
     *,
     store: Store | None = None,
     policy: Policy | None = None,
+    audit_key: Ed25519PublicKey | str | os.PathLike[str] | None = None,
 ) -> FastAPI:
     """The clearance server over the store at ``store_url`` (default: as the CLI) and the
     policy at ``policy_path`` (its owners give users their roles). An open ``store`` or a
-    loaded ``policy`` may be passed instead."""
+    loaded ``policy`` may be passed instead. ``audit_key`` is the public key of the audit
+    checkpoints (a key, a PEM file's path or PEM text): with it, verifying the audit log
+    also checks every signed checkpoint."""
     if policy is None and policy_path is not None:
         policy = load_policy(Path(policy_path))
-    state = ServerState(store or open_store(store_url), policy)
+    key = (
+        audit_key if isinstance(audit_key, Ed25519PublicKey | None) else public_key_from(audit_key)
+    )
+    state = ServerState(store or open_store(store_url), policy, key)
     app = FastAPI(
         title="clearance",
         version="1",
@@ -90,6 +100,10 @@ def _schemas(app: FastAPI) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (several workers): reads ``CLEARANCE_DATABASE_URL``
-    and ``CLEARANCE_POLICY``."""
-    return create_app(os.environ.get("CLEARANCE_DATABASE_URL"), os.environ.get("CLEARANCE_POLICY"))
+    """Factory for ``uvicorn --factory`` (several workers): reads ``CLEARANCE_DATABASE_URL``,
+    ``CLEARANCE_POLICY`` and ``CLEARANCE_AUDIT_PUBLIC_KEY`` (a PEM file or PEM text)."""
+    return create_app(
+        os.environ.get("CLEARANCE_DATABASE_URL"),
+        os.environ.get("CLEARANCE_POLICY"),
+        audit_key=os.environ.get(AUDIT_KEY_ENV) or None,
+    )

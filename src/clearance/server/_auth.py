@@ -110,16 +110,33 @@ def route_principal(
     return who
 
 
-def requires(*duties: Duty) -> Callable[[Principal], Principal]:
-    """A dependency admitting only holders of one of ``duties`` (403 for anyone else)."""
+def requires(*duties: Duty, action: str | None = None) -> Callable[[Principal], Principal]:
+    """A dependency admitting only holders of one of ``duties`` (403 for anyone else).
 
-    def check(who: Annotated[Principal, Depends(api_principal)]) -> Principal:
-        if not who.holds(*duties):
-            raise PermissionDenied(
-                f"{who.name} may not do this: it needs the role {' or '.join(duties)}",
-                fix="ask a holder of that duty, or add the user under owners in the policy",
-            )
-        return who
+    A refusal is recorded in the audit log as ``denied.<action>`` (default: the route's
+    name, ``post_check`` → ``check``) about the release in the path. Called directly
+    (``requires(...)(who)``) there is no request to tell which store, so nothing is
+    recorded; recording never replaces the 403."""
+
+    def check(
+        who: Annotated[Principal, Depends(api_principal)],
+        request: Request = None,  # type: ignore[assignment]  # None: called directly
+    ) -> Principal:
+        if who.holds(*duties):
+            return who
+        denied = PermissionDenied(
+            f"{who.name} may not do this: it needs the role {' or '.join(duties)}",
+            fix="ask a holder of that duty, or add the user under owners in the policy",
+        )
+        if request is not None:
+            route = str(getattr(request.scope.get("route"), "name", "") or "request")
+            verb, _, rest = route.partition("_")
+            name = action or (rest if verb in ("get", "post", "put", "delete") and rest else route)
+            where = {"method": request.method, "path": request.url.path, "needs": list(duties)}
+            subject = str(request.path_params.get("name", request.url.path))
+            store = state_of(request).store
+            governance.record_refusal(store, who.name, name, subject, denied.message, where)
+        raise denied
 
     return check
 

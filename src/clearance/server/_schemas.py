@@ -91,6 +91,13 @@ class WaiverOut(BaseModel):
     expires_at: Utc
     created_at: Utc
     active: bool
+    """In force now: ``status`` is ``in_force``."""
+    status: Literal["in_force", "expired", "revoked", "other_candidate"] = "in_force"
+    """By governance's rule: ``other_candidate`` means it was given for another policy
+    or candidate than the one the release was last checked with."""
+    revoked_at: Utc | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
 
 
 class WaiverRequest(_Body):
@@ -98,6 +105,11 @@ class WaiverRequest(_Body):
     reason: str = Field(min_length=1, max_length=2000)
     expires: str = Field(min_length=1, max_length=40)
     """An ISO date or datetime, or a duration such as ``14d``."""
+
+
+class WaiverRevocation(_Body):
+    reason: str = Field(min_length=1, max_length=2000)
+    """Why the waiver no longer holds (recorded in the audit log)."""
 
 
 class IncidentOut(BaseModel):
@@ -151,10 +163,33 @@ class AuditEntryOut(BaseModel):
 
 class VerificationOut(BaseModel):
     ok: bool
+    """The chain holds and, when the server has the audit public key, so does every
+    signed checkpoint (signature, hash, and the log still reaching it)."""
     checked: int
+    """Entries hashed by this call: every one with ``full=true``, otherwise only those
+    after the position last verified (plus one row re-hashed there)."""
     head: str
+    """Hash of the last entry that verified."""
+    head_seq: int = 0
+    """Sequence number of the last entry that verified (the log's length when ok)."""
+    full: bool = True
+    """Whether the walk started at the first entry."""
     first_bad: int | None = None
     problem: str = ""
+    """The first problem found ('' when ok)."""
+    problems: list[str] = Field(default_factory=list)
+    """Every problem found: the chain's first, then each checkpoint's."""
+    signed: bool = False
+    """Whether signed checkpoints were checked (the server was given the audit public
+    key: ``clearance serve --audit-key PUB`` or ``CLEARANCE_AUDIT_PUBLIC_KEY``)."""
+    checkpoints: int | None = None
+    """Checkpoints stored in the database (null without the key)."""
+    checkpoints_verified: int | None = None
+    """Checkpoints whose signature holds and whose entry is still in the chain."""
+    signatures_ok: bool | None = None
+    """Every checkpoint's signature is the audit key's and holds (null without the key)."""
+    covered_seq: int | None = None
+    """The furthest entry a verified checkpoint vouches for."""
 
 
 class Card(BaseModel):

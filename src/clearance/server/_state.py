@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Request
 
 from clearance.errors import UsageError
@@ -14,10 +15,13 @@ from clearance.store import Store
 
 @dataclass(frozen=True)
 class ServerState:
-    """The store and the policy whose owners give the users their roles."""
+    """The store and the policy whose owners give the users their roles; with
+    ``audit_key`` (the audit checkpoints' public key) verification of the audit log
+    also checks the signed checkpoints."""
 
     store: Store
     policy: Policy | None
+    audit_key: Ed25519PublicKey | None = None
 
     def redact(self, text: str) -> str:
         """``text`` with the policy's interpolated secret values masked."""

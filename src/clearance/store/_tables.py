@@ -137,6 +137,8 @@ class Waiver(Base):
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
     binding: Mapped[str | None] = mapped_column(String(64))
     """Hash of the policy and candidate the waiver was given for (None: older waivers)."""
 
@@ -292,3 +294,5 @@ class AuditCheckpoint(Base):
     key_id: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(200))
+    count: Mapped[int | None] = mapped_column(Id)
+    """Entries in the chain at the checkpoint (signed since format v2; None: older ones)."""

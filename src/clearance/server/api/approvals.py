@@ -17,6 +17,7 @@ from clearance.server._schemas import (
     ApprovalRequest,
     WaiverOut,
     WaiverRequest,
+    WaiverRevocation,
 )
 from clearance.server._state import ServerState, state_of
 from clearance.store import Waiver
@@ -44,9 +45,10 @@ def post_approval(name: str, body: ApprovalRequest, state: State, who: Caller) -
 
 @router.get("/waivers", response_model=list[WaiverOut], tags=["waivers"])
 def get_waivers(name: str, state: State, _: Caller) -> list[WaiverOut]:
-    """Every waiver given for the release, oldest first, with whether it is in force."""
-    now = datetime.now(UTC)
-    return [_waiver(row, now) for row in governance.waivers(state.store, name)]
+    """Every waiver given for the release, oldest first, with whether it is in force
+    (governance's rule: not revoked, not expired, and given for the policy and candidate
+    the release was last checked with)."""
+    return [_waiver(row, status) for row, status in governance.waiver_statuses(state.store, name)]
 
 
 @router.post("/waivers", response_model=WaiverOut, status_code=201, tags=["waivers"])
@@ -54,23 +56,38 @@ def post_waiver(name: str, body: WaiverRequest, state: State, who: Caller) -> Wa
     """Waive a checklist area until an expiry, with a reason (owners of that area only)."""
     policy = state.require_policy()
     governance.waive(state.store, policy, name, body.area, who.name, body.reason, body.expires)
-    rows = governance.waivers(state.store, name)
-    return _waiver(rows[-1], datetime.now(UTC))
+    row, status = governance.waiver_statuses(state.store, name)[-1]
+    return _waiver(row, status)
+
+
+@router.post("/waivers/{waiver_id}/revoke", response_model=WaiverOut, tags=["waivers"])
+def revoke_waiver(
+    name: str, waiver_id: int, body: WaiverRevocation, state: State, who: Caller
+) -> WaiverOut:
+    """Revoke a waiver: from now on it no longer counts. Only holders of the duty that
+    may waive its area may; the revocation is recorded in the audit log."""
+    policy = state.require_policy()
+    governance.revoke_waiver(state.store, policy, name, waiver_id, who.name, body.reason)
+    statuses = governance.waiver_statuses(state.store, name)
+    return next(_waiver(row, status) for row, status in statuses if row.id == waiver_id)
 
 
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def _waiver(row: Waiver, now: datetime) -> WaiverOut:
-    expires = _aware(row.expires_at)
+def _waiver(row: Waiver, status: governance.WaiverStatus) -> WaiverOut:
     return WaiverOut(
         id=row.id,
         area=row.area,
         owner=row.owner,
         role=row.role,
         reason=row.reason,
-        expires_at=expires,
+        expires_at=_aware(row.expires_at),
         created_at=_aware(row.created_at),
-        active=row.revoked_at is None and expires > now,
+        active=status == "in_force",
+        status=status,
+        revoked_at=_aware(row.revoked_at) if row.revoked_at is not None else None,
+        revoked_by=row.revoked_by,
+        revoke_reason=row.revoke_reason,
     )

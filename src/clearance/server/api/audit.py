@@ -31,6 +31,44 @@ def get_log(
 
 
 @router.get("/verify", response_model=VerificationOut)
-def get_verify(state: State, _: Caller) -> VerificationOut:
-    """Walk the hash chain: ``ok`` false names the first entry edited, deleted or moved."""
-    return VerificationOut(**vars(governance.verify(state.store)))
+def get_verify(state: State, _: Caller, full: bool = False) -> VerificationOut:
+    """Verify the hash chain: ``ok`` false names the first entry edited, deleted or moved.
+
+    By default only the entries added since this server last verified are hashed (and
+    the entry it verified last is re-hashed); ``full=true`` hashes every entry. When the
+    server has the audit public key, every signed checkpoint is checked too: a bad
+    signature, a rewritten entry, or a log truncated below a checkpoint fails."""
+    return verification(state, full=full)
+
+
+def verification(state: ServerState, *, full: bool = False) -> VerificationOut:
+    """The verdict the API and the dashboard show (signed when the server has the key)."""
+    if state.audit_key is None:
+        return _chain(governance.verify(state.store, full=full))
+    result = governance.verify_with_checkpoints(state.store, state.audit_key, full=full)
+    problems = list(result.problems)
+    return _chain(result.chain).model_copy(
+        update={
+            "ok": result.ok,
+            "problem": problems[0] if problems else "",
+            "problems": problems,
+            "signed": True,
+            "checkpoints": result.stored,
+            "checkpoints_verified": result.checkpoints_verified,
+            "signatures_ok": result.signatures_ok,
+            "covered_seq": result.covered_seq,
+        }
+    )
+
+
+def _chain(chain: governance.Verification) -> VerificationOut:
+    return VerificationOut(
+        ok=chain.ok,
+        checked=chain.checked,
+        head=chain.head,
+        head_seq=chain.head_seq,
+        full=chain.full,
+        first_bad=chain.first_bad,
+        problem=chain.problem,
+        problems=[chain.problem] if chain.problem else [],
+    )

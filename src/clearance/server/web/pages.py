@@ -215,11 +215,15 @@ def _back(name: str, key: str, text: str) -> str:
 
 
 @router.get("/ui/audit")
-def audit(request: Request) -> HTMLResponse:
+def audit(request: Request, full: bool = False) -> HTMLResponse:
+    """The newest 500 entries and the same verdict as ``GET /v1/audit/verify``: only the
+    entries added since the last look are hashed, every one with ``?full=true``."""
+    from clearance.server.api.audit import verification
+
     who = _user(request)
     state: ServerState = state_of(request)
     last, _ = governance.head(state.store)
     rows = governance.entries(state.store, since=max(0, last - 500))
     view = [(e, governance.canonical(redacted(state, e.payload))) for e in reversed(rows)]
-    check = governance.verify(state.store)
+    check = verification(state, full=full)
     return _page(request, "audit.html.j2", who=who, entries=view, verification=check)
