@@ -60,7 +60,7 @@ def test_store_provider_matches_the_event_fed_monitor(store: Store, policy: Poli
         start=T0,
         release=("r", "r"),
     )
-    ingest(store, events)
+    ingest(store, events, ts_window=None)  # simulated clock (T0), not the present
     stage = Stage(stage="canary", weight=0.3)
     direct = Monitor(policy, stage=stage).update(events)
     loaded = Monitor(policy, stage=stage)

@@ -6,14 +6,20 @@ over them) use the OpenTelemetry GenAI names where one exists
 ``clearance.release``, ``clearance.unit``, ``clearance.quality``... The span's start is
 the event's ``ts``, its duration the ``latency_ms`` unless an attribute gives one, and
 ``traceId`` + ``spanId`` its ``event_id``.
+
+A malformed export never raises here: what cannot be read is passed on as it is (or
+left out), and the telemetry schema rejects that span alone.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 _PREFIX = "clearance."
+_MAX_DEPTH = 16
+"""``arrayValue`` nesting read; deeper values are passed on raw (and rejected)."""
 
 
 def is_otlp(document: Mapping[str, Any]) -> bool:
@@ -21,13 +27,14 @@ def is_otlp(document: Mapping[str, Any]) -> bool:
     return "resourceSpans" in document
 
 
-def span_events(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every span of an OTLP/JSON trace export, as a telemetry event dict."""
-    for resource_spans in document.get("resourceSpans") or []:
-        resource = attributes((resource_spans.get("resource") or {}).get("attributes"))
-        for scope_spans in resource_spans.get("scopeSpans") or []:
-            for span in scope_spans.get("spans") or []:
-                yield span_event(span, resource)
+def span_events(document: Mapping[str, Any]) -> Iterator[Any]:
+    """Every span of an OTLP/JSON trace export, as a telemetry event dict (a span that is
+    not a JSON object is passed on as it is, for the schema to reject)."""
+    for resource_spans in _items(document.get("resourceSpans")):
+        resource = attributes(_field(_field(resource_spans, "resource"), "attributes"))
+        for scope_spans in _items(_field(resource_spans, "scopeSpans")):
+            for span in _items(_field(scope_spans, "spans")):
+                yield span_event(span, resource) if isinstance(span, Mapping) else span
 
 
 def span_event(span: Mapping[str, Any], resource: Mapping[str, Any]) -> dict[str, Any]:
@@ -36,11 +43,11 @@ def span_event(span: Mapping[str, Any], resource: Mapping[str, Any]) -> dict[str
     for key, value in {**resource, **attributes(span.get("attributes"))}.items():
         name = key.removeprefix(_PREFIX) if key.startswith(_PREFIX) else key
         event[name] = value
-    start, end = span.get("startTimeUnixNano"), span.get("endTimeUnixNano")
+    start, end = _nanos(span.get("startTimeUnixNano")), _nanos(span.get("endTimeUnixNano"))
     if start is not None:
-        event.setdefault("ts", int(start) / 1e9)
-        if end is not None:
-            event.setdefault("latency_ms", (int(end) - int(start)) / 1e6)
+        event.setdefault("ts", _scaled(start, 1e9))
+        if isinstance(start, int) and isinstance(end, int):
+            event.setdefault("latency_ms", _scaled(end - start, 1e6))
     if span.get("spanId"):
         event.setdefault("event_id", f"{span.get('traceId', '')}{span['spanId']}")
     return event
@@ -49,21 +56,65 @@ def span_event(span: Mapping[str, Any], resource: Mapping[str, Any]) -> dict[str
 def attributes(items: Any) -> dict[str, Any]:
     """OTLP ``[{"key": ..., "value": {"stringValue": ...}}]`` as a plain dict."""
     found: dict[str, Any] = {}
-    for item in items or []:
+    for item in _items(items):
         if isinstance(item, Mapping) and "key" in item:
             found[str(item["key"])] = any_value(item.get("value") or {})
     return found
 
 
-def any_value(value: Mapping[str, Any]) -> Any:
-    """An OTLP ``AnyValue`` as a Python value (``intValue`` is a string in OTLP/JSON)."""
+def any_value(value: Any, depth: int = 0) -> Any:
+    """An OTLP ``AnyValue`` as a Python value (``intValue`` is a string in OTLP/JSON). A
+    value that is not well formed is returned as it is, for validation to judge."""
+    if not isinstance(value, Mapping) or depth > _MAX_DEPTH:
+        return value
     if "intValue" in value:
-        return int(value["intValue"])
+        return _int(value["intValue"])
     if "doubleValue" in value:
-        return float(value["doubleValue"])
+        return _float(value["doubleValue"])  # "NaN", "Infinity" too: the schema decides
     if "arrayValue" in value:
-        return [any_value(v) for v in (value["arrayValue"] or {}).get("values") or []]
+        values = _field(value["arrayValue"], "values")
+        return [any_value(v, depth + 1) for v in _items(values)]
     for key in ("stringValue", "boolValue", "bytesValue"):
         if key in value:
             return value[key]
     return None
+
+
+def _int(value: Any) -> Any:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _float(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return value
+
+
+def _nanos(value: Any) -> Any:
+    """Nanoseconds since the epoch as an int, or the raw value when it is not one."""
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    return _int(value) if isinstance(value, str) else value
+
+
+def _scaled(nanos: Any, per: float) -> Any:
+    """Nanoseconds in seconds (``per`` 1e9) or milliseconds (1e6); a value that is not
+    an integer, or too large for a float, is passed on raw (and rejected)."""
+    if not isinstance(nanos, int) or isinstance(nanos, bool):
+        return nanos
+    try:
+        return nanos / per
+    except OverflowError:
+        return str(nanos)
+
+
+def _field(container: Any, key: str) -> Any:
+    return container.get(key) if isinstance(container, Mapping) else None
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -14,6 +14,10 @@
 The event gets ``release``, ``arm``, ``unit``, a fresh ``event_id``, and ``ts`` and the
 measured ``latency_ms`` unless recorded explicitly (a simulation passes its own clock).
 An exception inside the block is recorded as attribute ``error`` and re-raised.
+
+:class:`StoreSink` stores events through :func:`~clearance.rollout.ingest`, so they get
+the same validation as the API's: an invalid one (a NaN cost, a negative latency...) is
+counted in ``sink.report.rejected`` and not stored, and never raises into the request.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from clearance.rollout._ingest import IngestReport, ingest
+from clearance.rollout._ingest import IngestReport, TsWindow, ingest
 from clearance.rollout._router import Router
 from clearance.rollout._telemetry import Arm
 from clearance.store import Store
@@ -43,10 +47,17 @@ class Sink(Protocol):
 
 
 class StoreSink:
-    """Buffers events and ingests them into the store in batches (thread-safe)."""
+    """Buffers events and ingests them into the store in batches (thread-safe).
 
-    def __init__(self, store: Store, batch_size: int = 500) -> None:
-        self.store, self.batch_size = store, batch_size
+    ``ts_window`` is passed to :func:`~clearance.rollout.ingest`. It defaults to None
+    (any time from 1970 to 2100): ``track`` stamps events with the wall clock, and a
+    simulation that passes its own clock as ``ts`` must not be held to the present.
+    Pass :data:`~clearance.rollout._ingest.TS_WINDOW` to apply the server's window."""
+
+    def __init__(
+        self, store: Store, batch_size: int = 500, *, ts_window: TsWindow | None = None
+    ) -> None:
+        self.store, self.batch_size, self.ts_window = store, batch_size, ts_window
         self.report = IngestReport()
         self._buffer: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -67,12 +78,9 @@ class StoreSink:
     def _flush_locked(self) -> None:
         if not self._buffer:
             return
-        done = ingest(self.store, self._buffer)
+        done = ingest(self.store, self._buffer, ts_window=self.ts_window)
         self._buffer = []
-        self.report.accepted += done.accepted
-        self.report.duplicates += done.duplicates
-        self.report.rejected += done.rejected
-        self.report.rejects.extend(done.rejects)
+        self.report.merge(done)
 
 
 class JsonlSink:
