@@ -34,6 +34,8 @@ class Snapshot(BaseModel):
     ``stats`` maps each trigger's label to its arms' sufficient statistics (the values
     :class:`Monitor` would have accumulated from the events); ``units`` are distinct
     units per arm for the sample-ratio check, or None when the provider cannot count them.
+    ``invalid`` names what the provider read but could not use (a NaN or infinite
+    series): the monitor never advances on such a snapshot.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -42,6 +44,7 @@ class Snapshot(BaseModel):
     requests: dict[str, int]
     units: dict[str, int] | None = None
     duration_s: float = 0.0
+    invalid: list[str] = []
 
 
 class Decision(BaseModel):
@@ -112,6 +115,7 @@ class Monitor:
         self._first_ts = math.inf
         self._last_ts = -math.inf
         self._window_s: float | None = None
+        self._invalid: list[str] = []
 
     @property
     def triggers(self) -> list[Trigger]:
@@ -121,17 +125,33 @@ class Monitor:
     def load(self, snapshot: Snapshot) -> Decision:
         """Replace the statistics with ``snapshot``'s (cumulative aggregates since the
         stage began, from a metric provider) and decide. A trigger fired by an earlier
-        load stays fired: each load is one look of the sequential test."""
+        load stays fired: each load is one look of the sequential test.
+
+        Statistics that are not finite (a NaN or infinite sum, a negative count) are
+        dropped as missing data, and while any are, the decision is at best a pause."""
+        self._invalid = list(snapshot.invalid)
         for tracker in self._trackers:
             arms = snapshot.stats.get(tracker.trigger.label, {})
-            tracker.arms = {arm: arms.get(arm, ArmStats()) for arm in ("candidate", "control")}
+            tracker.arms = {
+                arm: self._usable(tracker, arms, arm) for arm in ("candidate", "control")
+            }
         self._counts = {arm: snapshot.requests.get(arm, 0) for arm in ("candidate", "control")}
         self._window_s = snapshot.duration_s
+        if not 0 <= snapshot.duration_s < math.inf:  # NaN too: never past a min or a cap
+            self._invalid.append("duration_s")
+            self._window_s = 0.0
         if self._srm is not None and snapshot.units is not None:
             self._srm.set_units(
                 snapshot.units.get("candidate", 0), snapshot.units.get("control", 0)
             )
         return self.decision()
+
+    def _usable(self, tracker: Tracker, arms: Mapping[str, ArmStats], arm: str) -> ArmStats:
+        stats = arms.get(arm, ArmStats())
+        if stats.usable:
+            return stats
+        self._invalid.append(f"{tracker.trigger.label} ({arm})")
+        return ArmStats()
 
     def update(self, events: Iterable[Mapping[str, Any] | TelemetryEvent] = ()) -> Decision:
         """Add new events (only new ones: statistics accumulate) and decide."""
@@ -180,6 +200,9 @@ class Monitor:
             if hits:
                 return wanted, [f.reason for f in firings]
         notes = [f.reason for f in firings]
+        if self._invalid:
+            shown = ", ".join(self._invalid[:5]) + (" ..." if len(self._invalid) > 5 else "")
+            return "pause", [*notes, f"non-finite aggregates from the metric provider: {shown}"]
         if srm is not None and srm.mismatch:
             return "pause", [*notes, srm.summary]
         if firings:

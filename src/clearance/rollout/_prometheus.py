@@ -21,8 +21,10 @@ series                                          used for
 
 The window is exact: each series is read at ``until`` and at ``since`` (instant
 queries) and subtracted, so no ``increase()`` extrapolation. A series that is missing
-leaves its trigger without data (the monitor reports it). Prometheus cannot count
-distinct units, so the sample-ratio check is off with this provider.
+leaves its trigger without data (the monitor reports it). A sample that is not a finite
+number (``NaN``, ``+Inf``) is dropped and named in the snapshot's ``invalid``, on which
+the monitor pauses rather than advance. Prometheus cannot count distinct units, so the
+sample-ratio check is off with this provider.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class PrometheusProvider:
             requests={arm: round(requests.get(arm, 0.0)) for arm in ARMS},
             units=None,
             duration_s=max(0.0, (until - since).total_seconds()),
+            invalid=sorted(set(window.invalid)),
         )
 
     async def query(
@@ -101,6 +104,8 @@ class _Window:
         until: datetime,
     ) -> None:
         self.p, self.session, self.since, self.until = provider, session, since, until
+        self.invalid: list[str] = []
+        """Series that returned a sample that is not a finite number."""
         self.selector = '{release="' + release.replace("\\", "\\\\").replace('"', '\\"') + '"}'
 
     async def delta(self, series: str, by: str = "arm") -> PerArm:
@@ -110,8 +115,15 @@ class _Window:
             self.p.query(self.session, promql, self.until),
             self.p.query(self.session, promql, self.since),
         )
-        before = _by_label(start, by)
-        return {k: max(0.0, v - before.get(k, 0.0)) for k, v in _by_label(end, by).items()}
+        after, before = self._finite(series, end, by), self._finite(series, start, by)
+        return {k: max(0.0, v - before.get(k, 0.0)) for k, v in after.items()}
+
+    def _finite(self, series: str, result: list[dict[str, Any]], by: str) -> PerArm:
+        found = _by_label(result, by)
+        if all(math.isfinite(v) for v in found.values()):
+            return found
+        self.invalid.append(f"{self.p.prefix}_{series}")
+        return {k: v for k, v in found.items() if math.isfinite(v)}
 
     async def trigger(self, t: Trigger, requests: PerArm) -> dict[str, ArmStats]:
         metric = t.metric or ""
@@ -166,5 +178,13 @@ def _by_label(result: list[dict[str, Any]], by: str) -> PerArm:
     found: PerArm = {}
     for item in result:
         key = "\t".join(str(item["metric"].get(label, "")) for label in labels)
-        found[key] = float(item["value"][1])
+        found[key] = _number(item["value"][1])
     return found
+
+
+def _number(sample: Any) -> float:
+    """A sample value ("1.5", "NaN", "+Inf"); one that is no number at all is NaN too."""
+    try:
+        return float(sample)
+    except (TypeError, ValueError):
+        return math.nan

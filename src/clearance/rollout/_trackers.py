@@ -73,6 +73,13 @@ class ArmStats:
         self.raw_total += raw
 
     @property
+    def usable(self) -> bool:
+        """Whether the statistics can be tested: a count >= 0 and finite sums, whose
+        square is finite too (the variance needs it). A provider may deliver anything."""
+        sums = (self.total, self.total_sq, self.raw_total, self.total * self.total)
+        return self.n >= 0 and all(math.isfinite(x) for x in sums)
+
+    @property
     def mean(self) -> float:
         return self.total / self.n
 
@@ -106,7 +113,7 @@ class Tracker:
 
     def observe(self, event: TelemetryEvent) -> None:
         raw = event.value(self.trigger.metric or "")
-        if raw is None or math.isnan(raw):
+        if raw is None or not math.isfinite(raw):  # validated events are finite already
             return
         self.arms[event.arm].add(self._transform(raw), raw)
 
@@ -197,9 +204,14 @@ class Tracker:
             return diff, found, "difference"
         half_width = boundary * _se(cand, ctrl, self.trigger.statistic)
         if self.log_scale:
-            lo, hi = math.expm1(diff - half_width), math.expm1(diff + half_width)
-            return math.expm1(diff), (lo, hi), "ratio"
+            lo, hi = _expm1(diff - half_width), _expm1(diff + half_width)
+            return _expm1(diff), (lo, hi), "ratio"
         return diff, (diff - half_width, diff + half_width), "difference"
+
+
+def _expm1(x: float) -> float:
+    """``exp(x) - 1``, capped at ``exp(700)`` instead of overflowing on absurd inputs."""
+    return math.expm1(min(x, 700.0))
 
 
 def _natural(arm: ArmStats, statistic: str | None) -> float | None:
