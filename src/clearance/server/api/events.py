@@ -3,6 +3,10 @@
 Parsing the body ourselves (not through a pydantic ``list[dict]`` parameter) keeps the
 hot path to one JSON decode; :func:`clearance.rollout.ingest` validates each event and
 inserts the batch in one transaction, idempotent by ``event_id``.
+
+Limits: a body of at most :data:`MAX_BODY_BYTES` (else 413) holding at most
+:data:`MAX_EVENTS` events (else 422). Each invalid event is skipped and listed under
+``rejects`` with its position and the reason; the valid ones of the batch are stored.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ router = APIRouter(prefix="/v1", tags=["telemetry"], responses=PROBLEM_RESPONSES
 State = Annotated[ServerState, Depends(state_of)]
 MAX_EVENTS = 10_000
 """Events per request; larger batches must be split by the client."""
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""Request body size (8 MiB); a larger body is refused with 413 before it is parsed."""
+_TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {**PROBLEM_RESPONSES[422], "description": "Content Too Large"}
+}
 _BODY: dict[str, Any] = {
     "required": True,
     "content": {
@@ -62,6 +71,7 @@ MAX_SUBJECT_RELEASES = 5
 @router.post(
     "/events",
     response_model=IngestReport,
+    responses=_TOO_LARGE,
     openapi_extra={"requestBody": _BODY},
 )
 async def post_events(request: Request, state: State, who: Sender) -> IngestReport:
@@ -70,9 +80,9 @@ async def post_events(request: Request, state: State, who: Sender) -> IngestRepo
     Invalid events are skipped and listed under ``rejects`` by position (1-based).
     Only users listed under the policy's ``rollout.telemetry_senders`` may send (403 for
     anyone else); each batch is recorded in the audit log as ``telemetry.ingested``."""
-    events = _parse(await request.body())
+    events = _parse(await _read_body(request))
     try:
-        report = await run_in_threadpool(ingest, state.store, events)
+        report = await run_in_threadpool(ingest, state.store, events, keep_rejects=MAX_EVENTS)
     except (OverflowError, OSError) as exc:
         # A number beyond what a timestamp or a column can hold (ts=1e300, 1e400).
         raise DataError(
@@ -101,13 +111,55 @@ def _audit(state: ServerState, sender: str, events: list[Any], report: IngestRep
 
 
 def _has_release(event: Any) -> bool:
-    return isinstance(event, dict) and isinstance(event.get("release"), str)
+    release = event.get("release") if isinstance(event, dict) else None
+    return isinstance(release, str) and _storable(release)
+
+
+def _storable(text: str) -> bool:
+    """Whether the audit log can hold ``text``: a rejected event may carry a release with
+    a NUL or an unpaired surrogate, which PostgreSQL (and UTF-8) cannot store."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class BodyTooLarge(DataError):
+    """The request body is larger than :data:`MAX_BODY_BYTES`."""
+
+    http_status = 413
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused with 413 as soon as it is known to exceed MAX_BODY_BYTES: from
+    ``Content-Length`` before reading, and by counting while reading (the header may be
+    missing, as with chunked encoding, or wrong)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large(int(declared))
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise _too_large(None)
+    return bytes(body)
+
+
+def _too_large(size: int | None) -> BodyTooLarge:
+    told = f"{size} bytes" if size is not None else "more than that"
+    return BodyTooLarge(
+        f"the body is larger than {MAX_BODY_BYTES} bytes ({told})",
+        fix=f"split the batch into requests of at most {MAX_BODY_BYTES} bytes",
+    )
 
 
 def _parse(body: bytes) -> list[Any]:
     try:
         events = _loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise DataError(f"the body is not JSON: {exc}", fix="send a JSON array of events") from None
     if not isinstance(events, list):
         raise DataError("the body must be a JSON array of events", fix="wrap events in [...]")
