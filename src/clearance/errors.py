@@ -9,6 +9,7 @@
     │   ├── UsageError              a command or API call was given bad arguments
     │   └── NotFoundError           a named release, run or entry does not exist (HTTP 404)
     ├── PermissionDenied            the acting user lacks the role the policy requires (HTTP 403)
+    ├── ConflictError               the object changed since the caller read it (exit 3, HTTP 409)
     └── RuntimeFailure              something outside the user's input failed (exit 3, HTTP 500/503)
         ├── StoreError              the database could not be reached or migrated
         └── TargetError             an endpoint or callable under test failed its preflight
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 __all__ = [
     "ClearanceError",
+    "ConflictError",
     "DataError",
     "NotFoundError",
     "PermissionDenied",
@@ -113,6 +115,19 @@ class PermissionDenied(ClearanceError):
 
     exit_code = 2
     http_status = 403
+
+
+class ConflictError(ClearanceError):
+    """The caller acted on a version of an object that is no longer current (another
+    person or controller changed it first). Nothing was changed: read again and retry.
+    ``current`` holds the object as it is now, for the 409 response."""
+
+    exit_code = 3
+    http_status = 409
+
+    def __init__(self, message: str, *, current: object = None, fix: str | None = None) -> None:
+        super().__init__(message, fix=fix)
+        self.current = current
 
 
 class RuntimeFailure(ClearanceError):

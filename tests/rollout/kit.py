@@ -79,8 +79,11 @@ def make_policy(**rollout: Any) -> Policy:
     return Policy.model_validate(policy_data(**rollout))
 
 
-def add_release(store: Store, name: str, status: str = "cleared") -> None:
-    """Record a release as ``clearance check`` would (only what the rollout reads)."""
+def add_release(
+    store: Store, name: str, status: str = "cleared", policy_hash: str = "p" * 64
+) -> None:
+    """Record a release as ``clearance check`` would (only what the rollout reads); pass
+    the policy file's digest when the rollout is steered through governance's guards."""
     with store.session() as session:
         session.add(
             Release(
@@ -88,7 +91,7 @@ def add_release(store: Store, name: str, status: str = "cleared") -> None:
                 system="bot",
                 candidate_fingerprint="c" * 64,
                 baseline_fingerprint="b" * 64,
-                policy_hash="p" * 64,
+                policy_hash=policy_hash,
                 status=status,
                 created_by="test",
                 created_at=datetime.now(UTC),

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from clearance import governance
-from clearance.errors import NotFoundError, UsageError
+from clearance.errors import ConflictError, NotFoundError, UsageError
 from clearance.policy import Policy
 from clearance.rollout import (
     Change,
@@ -141,7 +141,7 @@ def test_manual_transitions_pause_resume_and_idempotent_rollback(
     with pytest.raises(NotFoundError):
         status(store, name)
     start(store, policy, name, guards, Change("alice", now=T0))
-    with pytest.raises(UsageError, match="already has a rollout"):
+    with pytest.raises(ConflictError, match="already has a rollout"):
         start(store, policy, name, guards, Change("alice", now=T0))
     assert advance(store, policy, name, guards, Change("alice", ["manual"], T0 + 5)).stage == (
         "internal_dogfood"
@@ -180,3 +180,50 @@ def test_notify_and_disable_tool_triggers_act_once(
     assert log.count("rollout.notified") == 1
     assert [m["event"] for m in sent].count("trigger_fired") == 1
     assert "cost_spike" in next(m for m in sent if m["event"] == "trigger_fired")["reasons"][0]
+
+
+def test_a_stale_version_is_refused_and_changes_nothing(
+    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+) -> None:
+    name = release()
+    seen = start(store, policy, name, guards, Change("alice", now=T0)).version
+    advance(store, policy, name, guards, Change("bob", now=T0 + 1, expected_version=seen))
+    before = status(store, name)
+    for op in (
+        lambda c: advance(store, policy, name, guards, c),
+        lambda c: pause(store, name, c),
+        lambda c: resume(store, policy, name, guards, c),
+        lambda c: rollback(store, name, c),
+    ):
+        with pytest.raises(ConflictError, match="someone else changed it first") as caught:
+            op(Change("carol", now=T0 + 2, expected_version=seen))
+        assert caught.value.current == before
+    assert status(store, name) == before
+    assert actions(store, name) == ["rollout.started", "rollout.advanced"]
+
+
+def test_two_controllers_looking_at_once_advance_a_stage_once(
+    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+) -> None:
+    """Two ``rollout watch`` processes on one rollout: the offline stage is due to advance
+    and both look at the same instant; the stage is entered once, never skipped."""
+    import threading
+
+    for trial in range(6):
+        name = release(f"bot@race{trial}")
+        start(store, policy, name, guards, Change("alice", now=T0))
+        barrier = threading.Barrier(2)
+
+        def look(name: str = name, barrier: threading.Barrier = barrier) -> None:
+            controller = Controller(store, policy, guards)
+            barrier.wait()
+            controller.tick(name, T0 + 10)
+
+        threads = [threading.Thread(target=look) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        state = status(store, name)
+        assert [h.label for h in state.history] == ["offline_evals", "internal_dogfood"]
+        assert actions(store, name).count("rollout.advanced") == 1

@@ -25,7 +25,8 @@ from clearance.governance._common import (
     utc,
     writing,
 )
-from clearance.governance._roles import as_duty, require
+from clearance.governance._roles import as_duty
+from clearance.governance._rules import authorize
 from clearance.policy import Duty, Policy
 from clearance.store import Approval, Release, Store
 
@@ -77,7 +78,7 @@ def _may_approve(policy: Policy, row: Release, duty: Duty, actor: str) -> None:
             "evidence (separation of duties)",
             fix="ask another holder of the duty to approve",
         )
-    require(policy, duty, actor, f"approve '{row.name}' as {duty}")
+    authorize(policy, actor, "approve", duty=duty, subject=row.name)
 
 
 def _valid(session: Session, row: Release, current: str) -> list[Approval]:
@@ -141,6 +142,18 @@ def _info(release: str, a: Approval, current: str) -> ApprovalInfo:
     return ApprovalInfo(
         release, a.role, a.approver, a.content_hash, utc(a.created_at), valid, voided
     )
+
+
+def policy_mismatch(store: Store, policy: Policy, release: str) -> str | None:
+    """Why ``policy`` may not steer ``release`` (it is not the policy the release was
+    checked with: someone could have removed a stage's approvals locally), or None."""
+    with store.session() as session:
+        row = release_row(session, release)
+        try:
+            same_policy(policy, row)
+        except UsageError as exc:
+            return exc.message
+    return None
 
 
 def missing_approvals(

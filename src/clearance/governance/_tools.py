@@ -11,7 +11,7 @@ from sqlalchemy import select
 from clearance.errors import PermissionDenied, UsageError
 from clearance.governance._audit import append_in
 from clearance.governance._common import now_utc, writing
-from clearance.governance._roles import require
+from clearance.governance._rules import authorize
 from clearance.policy import Policy
 from clearance.store import Store, ToolSwitch
 
@@ -30,7 +30,7 @@ def disable_tool(
     policy's owners authorised it before launch; the rollout controller passes it)."""
     _known_tool(policy, name)
     if trigger is None:
-        require(policy, "disable_tools", actor, f"disable tool '{name}'")
+        authorize(policy, actor, "tool.disable", subject=f"tool {name}")
     else:
         _trigger_allows(policy, name, trigger)
     _switch(store, name, actor, disabled=True, reason=reason, trigger=trigger)
@@ -39,7 +39,7 @@ def disable_tool(
 def enable_tool(store: Store, policy: Policy, name: str, actor: str, *, reason: str = "") -> None:
     """Turn tool ``name`` back on; only ``disable_tools`` owners may."""
     _known_tool(policy, name)
-    require(policy, "disable_tools", actor, f"enable tool '{name}'")
+    authorize(policy, actor, "tool.enable", subject=f"tool {name}")
     _switch(store, name, actor, disabled=False, reason=reason, trigger=None)
 
 
@@ -60,6 +60,8 @@ def _switch(
 ) -> None:
     with writing(store) as session:
         row = session.get(ToolSwitch, name)
+        if row is not None and row.disabled == disabled and trigger is not None:
+            return  # a second controller acting on the same firing: already switched
         if row is None:
             row = ToolSwitch(name=name, changed_by=actor, changed_at=now_utc())
             session.add(row)

@@ -16,6 +16,13 @@ class GovernanceGuards(StoreGuards):
         super().__init__(store)
         self.policy = policy
 
+    def checklist_blocked(self, release: str) -> str | None:
+        """The checklist decision counts only under the policy it was made with: a local
+        policy with a stage's approvals removed must not steer the rollout."""
+        return super().checklist_blocked(release) or governance.policy_mismatch(
+            self.store, self.policy, release
+        )
+
     def missing_approvals(self, release: str, duties: list[str]) -> list[str]:
         if not duties:
             return []

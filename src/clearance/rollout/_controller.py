@@ -1,22 +1,27 @@
 """Rollout transitions: start, advance, pause, resume, roll back, and status.
 
-Each transition runs in one exclusive store transaction together with its audit entry
-(``rollout.started``, ``rollout.advanced``, ``rollout.completed``, ``rollout.paused``,
-``rollout.resumed``, ``rollout.rolled_back``), so the log and the state never disagree.
+Each transition is one exclusive store transaction (the write lock on SQLite and on
+PostgreSQL) that re-reads the rollout, checks the guards against *that* state, refuses
+a caller whose ``expected_version`` is no longer current, and commits together with its
+audit entry (``rollout.started``, ``rollout.advanced``, ``rollout.completed``,
+``rollout.paused``, ``rollout.resumed``, ``rollout.rolled_back``), so the log and the
+state never disagree and two concurrent transitions can never both act on one version.
 A stage is entered only when the guards allow it: the checklist is cleared, the stage's
 approvals are in, and no severe incident is open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from clearance.errors import UsageError
+from clearance.errors import ConflictError, UsageError
 from clearance.governance import append_in
 from clearance.policy import Policy, Stage
 from clearance.rollout import _state as st
@@ -34,7 +39,8 @@ class Change:
     reasons: Sequence[str] = ()
     now: datetime | float | None = None
     expected_version: int | None = None
-    """Skip the change when the rollout moved on since (another watcher acted)."""
+    """Refuse the change (:class:`ConflictError`) unless the rollout is still at this
+    version: the caller decided on what it saw, and someone else acted since."""
     details: dict[str, Any] = field(default_factory=dict)
     """Extra audit payload (e.g. the monitor's fired triggers and counts)."""
 
@@ -72,15 +78,16 @@ def start(
 ) -> RolloutState:
     """Start the rollout in the policy's first stage (refused while a guard blocks it)."""
     first = stages(policy)[0]
-    _refuse_if_blocked(guards, release, first)
     now = utc(change.now)
-    with store.session(exclusive=True) as session:
+    with _transaction(store) as session:
         found, row = st.find(session, release)
         if row is not None:
-            raise UsageError(
+            raise ConflictError(
                 f"release '{release}' already has a rollout ({row.status})",
+                current=st.snapshot(release, row, st.stages_of(session, row)),
                 fix=f"clearance rollout status {release}",
             )
+        _refuse_if_blocked(guards, release, first)
         row = st.create(session, found, now)
         st.enter(session, row, 0, first, now, list(change.reasons))
         _audit(session, found, row, "rollout.started", change, {"stage": first.label})
@@ -90,13 +97,13 @@ def start(
 def advance(
     store: Store, policy: Policy, release: str, guards: Guards, change: Change
 ) -> RolloutState:
-    """Enter the next stage (or complete the rollout from the last one)."""
-    state = status(store, release)
+    """Enter the next stage (or complete the rollout from the last one). The next stage
+    and its guards are decided on the state read inside the locked transaction, so
+    concurrent advances enter one stage each, each through its own guards."""
     plan = stages(policy)
-    nxt = state.stage_index + 1
-    if nxt < len(plan):
-        _refuse_if_blocked(guards, release, plan[nxt])
-    return _apply(store, release, change, lambda s, r, row: _advance(s, r, row, plan, change))
+    return _apply(
+        store, release, change, lambda s, r, row: _advance(s, r, row, plan, guards, change)
+    )
 
 
 def pause(store: Store, release: str, change: Change) -> RolloutState:
@@ -109,10 +116,10 @@ def resume(
 ) -> RolloutState:
     """Continue a paused stage. Its observation restarts (a new stage entry), so what
     paused it is judged again on fresh telemetry."""
-    state = status(store, release)
-    stage = stages(policy)[state.stage_index]
-    _refuse_if_blocked(guards, release, stage)
-    return _apply(store, release, change, lambda s, r, row: _resume(s, r, row, stage, change))
+    plan = stages(policy)
+    return _apply(
+        store, release, change, lambda s, r, row: _resume(s, r, row, plan, guards, change)
+    )
 
 
 def rollback(store: Store, release: str, change: Change) -> RolloutState:
@@ -123,26 +130,54 @@ def rollback(store: Store, release: str, change: Change) -> RolloutState:
 Step = Callable[[Session, Release, RolloutRow], None]
 
 
+@contextmanager
+def _transaction(store: Store) -> Iterator[Session]:
+    """One exclusive transaction (the store's write lock on SQLite and PostgreSQL); a
+    rollout row changed under us anyway (compare-and-set failed) is a conflict."""
+    try:
+        with store.session(exclusive=True) as session:
+            yield session
+    except StaleDataError:
+        raise ConflictError(
+            "the rollout changed while this transition was being applied; nothing was changed",
+            fix="read the rollout's status again and retry",
+        ) from None
+
+
 def _apply(store: Store, release: str, change: Change, step: Step) -> RolloutState:
-    with store.session(exclusive=True) as session:
+    """Lock, re-read the rollout, refuse if it is not the version the caller saw, run
+    ``step`` (which checks its guards against this state) and commit with the audit entry."""
+    with _transaction(store) as session:
         found, row = st.require(session, release)
-        stale = change.expected_version is not None and row.version != change.expected_version
-        if not stale:
-            step(session, found, row)
+        if change.expected_version is not None and row.version != change.expected_version:
+            raise ConflictError(
+                f"rollout of '{release}' is at version {row.version}, not "
+                f"{change.expected_version}: someone else changed it first; nothing was changed",
+                current=st.snapshot(release, row, st.stages_of(session, row)),
+                fix="look at its current state and decide again",
+            )
+        step(session, found, row)
         return st.snapshot(release, row, st.stages_of(session, row))
 
 
 def _advance(
-    session: Session, release: Release, row: RolloutRow, plan: list[Stage], change: Change
+    session: Session,
+    release: Release,
+    row: RolloutRow,
+    plan: list[Stage],
+    guards: Guards,
+    change: Change,
 ) -> None:
     _require_active(row, "advance")
     now, index = utc(change.now), row.stage_index + 1
     entry = st.current(session, row)
     if index >= len(plan):
+        _refuse_if_unchecked(guards, release.name, plan[row.stage_index])
         st.close(entry, "completed", list(change.reasons), now)
         st.touch(row, now, "completed")
         _audit(session, release, row, "rollout.completed", change, {"stage": entry.stage})
         return
+    _refuse_if_blocked(guards, release.name, plan[index])
     st.close(entry, "advanced", list(change.reasons), now)
     st.enter(session, row, index, plan[index], now, list(change.reasons))
     last = index == len(plan) - 1 and plan[index].weight >= 1.0
@@ -161,10 +196,17 @@ def _set(session: Session, release: Release, row: RolloutRow, status: st.Status,
 
 
 def _resume(
-    session: Session, release: Release, row: RolloutRow, stage: Stage, change: Change
+    session: Session,
+    release: Release,
+    row: RolloutRow,
+    plan: list[Stage],
+    guards: Guards,
+    change: Change,
 ) -> None:
     if row.status != "paused":
         raise UsageError(f"the rollout is {row.status}, not paused: nothing to resume")
+    stage = plan[row.stage_index]
+    _refuse_if_blocked(guards, release.name, stage)
     now = utc(change.now)
     st.close(st.current(session, row), "paused", list(change.reasons), now)
     st.enter(session, row, row.stage_index, stage, now, list(change.reasons))
@@ -187,6 +229,17 @@ def _rollback(session: Session, release: Release, row: RolloutRow, change: Chang
 def _require_active(row: RolloutRow, verb: str) -> None:
     if row.status not in st.ACTIVE:
         raise UsageError(f"cannot {verb}: the rollout is {row.status}")
+
+
+def _refuse_if_unchecked(guards: Guards, release: str, stage: Stage) -> None:
+    """Completing from the last stage enters no stage, but still needs a cleared checklist
+    under this policy and no severe incident."""
+    found = [b for b in blockers(guards, release, stage) if not b.startswith("approval")]
+    if found:
+        raise UsageError(
+            f"release '{release}' may not complete its rollout: {'; '.join(found)}",
+            fix="clear the checklist or close the incident first",
+        )
 
 
 def _refuse_if_blocked(guards: Guards, release: str, stage: Stage) -> None:

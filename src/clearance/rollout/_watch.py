@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from clearance.errors import ConflictError, UsageError
 from clearance.governance import append_in
 from clearance.policy import Policy, Stage
 from clearance.rollout import _controller as ctl
@@ -68,9 +69,22 @@ class Controller:
         return monitor.load(snap)
 
     def _act(self, state: RolloutState, stage: Stage, d: Decision, now: datetime) -> Decision:
+        try:
+            return self._carry_out(state, d, now)
+        except ConflictError:
+            # Another controller or a person changed the rollout since this look: what
+            # was decided is about a state that is gone. Nothing was applied; the next
+            # look decides again on the current state.
+            why = "the rollout changed since this look (another controller or a person acted)"
+            return _hold(d, why)
+
+    def _carry_out(self, state: RolloutState, d: Decision, now: datetime) -> Decision:
         incidents = self.guards.severe_incidents(state.release)
         if d.action == "rollback":
-            self._change(ctl.rollback, state, d, now)
+            # The safe direction needs no version match: a rollback decided on an
+            # older state still applies (rolling back twice changes nothing).
+            change = self._change_for(state, d, now)
+            ctl.rollback(self.store, state.release, replace(change, expected_version=None))
             self._announce(state, "rolled_back", d.reasons)
         elif incidents or d.action == "pause":
             reasons = [f"severe incident open: {i}" for i in incidents] + d.reasons
@@ -91,7 +105,10 @@ class Controller:
         if blocked:
             return _hold(d, *blocked)
         change = self._change_for(state, d, now)
-        ctl.advance(self.store, self.policy, state.release, self.guards, change)
+        try:
+            ctl.advance(self.store, self.policy, state.release, self.guards, change)
+        except UsageError as exc:  # a guard closed between the look and the lock
+            return _hold(d, exc.message)
         return d
 
     def _change(

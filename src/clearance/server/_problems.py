@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
-from clearance.errors import ClearanceError
+from clearance.errors import ClearanceError, ConflictError
 
 MEDIA_TYPE = "application/problem+json"
 _log = logging.getLogger("clearance.server")
@@ -34,6 +34,8 @@ class Problem(BaseModel):
     """What to do about it, when clearance knows."""
     errors: list[dict[str, Any]] | None = None
     """Field-level validation errors (422 only)."""
+    current: dict[str, Any] | None = None
+    """The object as it is now (409 only: the caller's version was stale)."""
 
 
 class Unauthorized(HTTPException):
@@ -68,7 +70,10 @@ async def _clearance_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ClearanceError)
     detail = _redact(request, exc.message)
     fix = _redact(request, exc.fix) if exc.fix else None
-    return problem(exc.http_status, _title(exc.http_status), detail, fix=fix)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ConflictError) and isinstance(exc.current, BaseModel):
+        extra["current"] = exc.current.model_dump(mode="json")
+    return problem(exc.http_status, _title(exc.http_status), detail, fix=fix, **extra)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -110,6 +115,6 @@ def install(app: FastAPI) -> None:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": _title(status)}
-    for status in (400, 401, 403, 404, 422, 503)
+    for status in (400, 401, 403, 404, 409, 422, 503)
 }
 """Documented error responses shared by every authenticated route."""

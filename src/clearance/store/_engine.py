@@ -18,6 +18,9 @@ DEFAULT_URL = "sqlite:///.clearance/clearance.db"
 HEAD_REVISION = "0005"
 """Latest migration; a test checks it matches the migrations folder."""
 _MIGRATION_LOCK = 7_466_151  # PostgreSQL advisory lock key for migrations
+WRITE_LOCK = 7_466_152
+"""PostgreSQL advisory lock key that exclusive sessions hold for their transaction: the
+counterpart of SQLite's ``BEGIN IMMEDIATE`` database write lock."""
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -48,13 +51,18 @@ class Store:
     def session(self, *, exclusive: bool = False) -> Iterator[Session]:
         """A session in one transaction, committed on success, rolled back on error.
 
-        ``exclusive`` takes the database's write lock at the start (SQLite ``BEGIN
-        IMMEDIATE``), so a read-then-write sequence cannot interleave with another writer.
+        ``exclusive`` takes the database's write lock before the first read (SQLite
+        ``BEGIN IMMEDIATE``; on PostgreSQL a transaction-scoped advisory lock that every
+        exclusive session takes), so a read-check-write sequence cannot interleave with
+        another exclusive writer on either database. Under PostgreSQL's READ COMMITTED,
+        every read after the lock sees what the previous holder committed.
         """
         with self.engine.connect() as conn:
             if exclusive:
                 conn = conn.execution_options(clearance_immediate=True)
             with conn.begin(), Session(bind=conn, expire_on_commit=False) as session:
+                if exclusive and conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK})
                 yield session
                 session.flush()  # pending objects are written before the commit
 

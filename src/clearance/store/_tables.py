@@ -169,6 +169,13 @@ class RolloutRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Compare-and-set: every UPDATE says ``WHERE version = <the version read>``, and a
+    # row another transaction changed first raises StaleDataError instead of being
+    # overwritten. The controller sets the new version itself (``version += 1``).
+    __mapper_args__ = {  # noqa: RUF012
+        "version_id_col": version,
+        "version_id_generator": False,
+    }
 
 
 class StageHistory(Base):
@@ -225,6 +232,18 @@ class User(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A dashboard sign-in: separate from the API token, with an expiry, ended by logout.
+    Only a SHA-256 of the session secret (the cookie) is kept."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class ToolSwitch(Base):

@@ -53,6 +53,8 @@ class Series:
 @dataclass
 class Timeline:
     status: str = "not started"
+    version: int | None = None
+    """The rollout's version this page shows; its forms send it back (stale: refused)."""
     stages: list[StageSpan] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
     metrics: dict[str, dict[str, Series]] = field(default_factory=dict)
@@ -79,7 +81,7 @@ def timeline(store: Store, release: str) -> Timeline:
             .where(Release.name == release)
         ).first()
         if rollout is not None:
-            result.status = rollout.status
+            result.status, result.version = rollout.status, rollout.version
             rows = session.scalars(
                 select(StageHistory)
                 .where(StageHistory.rollout_id == rollout.id)
