@@ -78,7 +78,10 @@ def test_audit_verify_catches_edit(store_url: str, capsys: pytest.CaptureFixture
     assert run(["audit", "verify", "--db", store_url]) == 0
     assert run(["audit", "log", "--db", store_url, "--json"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert json.loads(lines[-1])["payload"] == {"i": 2}
+    assert json.loads(lines[-1])["payload"] == {
+        "i": 2,
+        "identity": {"via": "library", "authenticated": False},
+    }
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE audit_events SET subject = 'other' WHERE seq = 2"))
     assert run(["audit", "verify", "--db", store_url]) == 1

@@ -25,6 +25,7 @@ OWNERS: dict[str, Any] = {
     "disable_tools": ["tom"],
     "handle_data_requests": ["dana"],
     "rotate_provider_keys": ["kim"],
+    "manage_users": ["ada"],
 }
 GATES: dict[str, Any] = {
     "safety": [{"metric": "harmful-refusal.refusal_rate", "min": 0.9}],

@@ -293,7 +293,7 @@ def test_a_revoked_waiver_no_longer_counts(released: Store, gov_policy: Policy) 
     assert (entry.action, entry.actor, entry.subject) == ("waiver.revoked", "rita", R)
     assert entry.payload == {
         "id": gone.id, "area": "safety", "role": "review_incidents", "owner": "rita",
-        "reason": "beta ended",
+        "reason": "beta ended", "identity": {"via": "library", "authenticated": False},
     }  # fmt: skip
     assert [s for _, s in governance.waiver_statuses(released, R)] == ["revoked"]
     with pytest.raises(UsageError, match="already revoked"):

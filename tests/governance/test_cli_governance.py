@@ -42,7 +42,7 @@ def test_approve_and_approvals(cli: Cli) -> None:
     code, _, err = cli("approve", R, "--role", "approve_changes", as_="carol")
     assert code == 2 and "separation of duties" in err and "fix:" in err
     code, _, err = cli("approve", R, "--role", "approve_changes", as_="mallory")
-    assert code == 2 and "--as NAME" in err and "owners.approve_changes" in err
+    assert code == 2 and "may not approve" in err and "owners.approve_changes" in err
     code, out, err = cli("approve", R, "--role", "approve_changes", as_="alice")
     assert code == 0 and "alice approved bot@v2" in out and "1 of 2" in err
     code, out, _ = cli("approvals", R, "--require", "approve_changes")
@@ -132,14 +132,24 @@ def test_data_requests(cli: Cli) -> None:
 
 
 def test_user_add_prints_token_once(cli: Cli, released: Store) -> None:
-    code, out, err = cli("user", "add", "alice", policy_opt=False)
+    code, out, err = cli("user", "add", "alice", as_="ada")
     assert code == 0 and "shown once" in err
     assert governance.authenticate(released, out.strip()) == "alice"
-    code, _, err = cli("user", "add", "alice", policy_opt=False)
+    code, _, err = cli("user", "add", "alice", as_="ada")
     assert code == 2 and "--replace" in err
-    assert cli("user", "revoke", "alice", policy_opt=False)[0] == 0
+    assert cli("user", "revoke", "alice", as_="ada")[0] == 0
     assert governance.authenticate(released, out.strip()) is None
     assert "revoked" in cli("user", "list", policy_opt=False)[1]
+
+
+def test_only_manage_users_may_mint_tokens(cli: Cli, released: Store) -> None:
+    """`clearance user add dave --as mallory` used to mint a token for dave."""
+    code, out, err = cli("user", "add", "dave", as_="mallory")
+    assert code == 2 and "manage_users" in err and out == ""
+    assert [n for n, _ in governance.users(released)] == []
+    token = governance.create_user(released, "erin")
+    assert cli("user", "revoke", "erin", as_="alice")[0] == 2
+    assert governance.authenticate(released, token) == "erin"
 
 
 def test_audit_checkpoint_and_verify(

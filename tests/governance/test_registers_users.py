@@ -52,7 +52,10 @@ def test_overdue_data_request_counted(store: Store, gov_policy: Policy) -> None:
     with pytest.raises(UsageError, match="already closed"):
         governance.close_data_request(store, gov_policy, "DSR-1", "dana")
     late = governance.entries(store, subject="data-request:DSR-1")[-1]
-    assert late.action == "data_request.closed" and late.payload == {"late": True}
+    assert late.action == "data_request.closed" and late.payload == {
+        "late": True,
+        "identity": {"via": "library", "authenticated": False},
+    }
 
 
 def test_tokens_are_hashed_and_authenticate(store: Store) -> None:

@@ -68,7 +68,7 @@ def test_kill_switch_role_and_fresh_reader(
         governance.enable_tool(store, gov_policy, "refunds", "tom")
         assert governance.disabled_tools(reader) == set()
     actions = [e.action for e in governance.entries(store, subject="tool:refunds")]
-    assert actions == ["tool.disabled", "tool.enabled"]
+    assert actions == ["denied.disable_tool", "tool.disabled", "denied.enable_tool", "tool.enabled"]
 
 
 def test_kill_switch_unknown_tool_and_trigger(store: Store, gov_policy: Policy) -> None:

@@ -16,13 +16,20 @@ import yaml
 
 from clearance import governance
 from clearance.cli import run
+from clearance.policy import load_policy
 from clearance.rollout import Profile, simulate, status
 from clearance.store import Store
 from rollout.kit import add_release, policy_data
 
 
+def checked(store: Store, policy: str, name: str, status: str = "cleared") -> None:
+    """Record ``name`` as checked with the policy file at ``policy``."""
+    add_release(store, name, status, policy_hash=load_policy(Path(policy)).source.digest)
+
+
 def write_policy(folder: Path) -> Path:
     data = policy_data()
+    data["owners"] = {"approve_changes": ["alice", "al"], "review_incidents": ["rita"]}
     data["rollout"]["stages"] = [
         {"stage": "offline_evals", "weight": 0.0, "audience": "none"},
         {"stage": "canary", "weight": 0.2, "min_samples": 100},
@@ -49,7 +56,7 @@ def test_watch_killed_then_restarted_rolls_back_from_the_cli(
     store: Store, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     policy = str(write_policy(tmp_path))
-    add_release(store, "bot@v2")
+    checked(store, policy, "bot@v2")
     common = ["--policy", policy, "--db", store_url]
     assert cli(capsys, "rollout", "start", "bot@v2", *common, "--as", "alice")[0] == 0
 
@@ -102,7 +109,8 @@ def test_watch_killed_then_restarted_rolls_back_from_the_cli(
     last = governance.entries(store, subject="bot@v2")[-1]
     assert last.action == "rollout.rolled_back"
     assert any("latency_slo_breach" in r for r in last.payload["reasons"])
-    assert cli(capsys, "rollout", "rollback", "bot@v2", "--db", store_url)[0] == 0  # idempotent
+    again = cli(capsys, "rollout", "rollback", "bot@v2", *common, "--as", "rita")
+    assert again[0] == 0  # idempotent
 
 
 def test_manual_commands_and_errors(
@@ -111,14 +119,18 @@ def test_manual_commands_and_errors(
     policy = str(write_policy(tmp_path))
     common = ["--policy", policy, "--db", store_url]
     assert cli(capsys, "rollout", "start", "nope", *common)[0] == 2  # not recorded by check
-    add_release(store, "bot@v2", status="blocked")
-    assert cli(capsys, "rollout", "start", "bot@v2", *common)[0] == 2
-    add_release(store, "bot@v3")
+    checked(store, policy, "bot@v2", status="blocked")
+    assert cli(capsys, "rollout", "start", "bot@v2", *common, "--as", "alice")[0] == 2
+    checked(store, policy, "bot@v3")
+    assert cli(capsys, "rollout", "start", "bot@v3", *common, "--as", "mallory")[0] == 2
     assert cli(capsys, "rollout", "start", "bot@v3", *common, "--as", "al")[0] == 0
-    code, output = cli(capsys, "rollout", "advance", "bot@v3", *common, "--reason", "evals ok")
+    code, output = cli(
+        capsys, "rollout", "advance", "bot@v3", *common, "--as", "al", "--reason", "evals ok"
+    )
     assert code == 0 and "canary" in output
-    assert "paused" in cli(capsys, "rollout", "pause", "bot@v3", "--db", store_url)[1]
-    assert "running" in cli(capsys, "rollout", "resume", "bot@v3", *common)[1]
+    assert cli(capsys, "rollout", "pause", "bot@v3", *common, "--as", "mallory")[0] == 2
+    assert "paused" in cli(capsys, "rollout", "pause", "bot@v3", *common, "--as", "rita")[1]
+    assert "running" in cli(capsys, "rollout", "resume", "bot@v3", *common, "--as", "al")[1]
     actions = [e.action for e in governance.entries(store, subject="bot@v3")]
     assert actions == ["rollout.started", "rollout.advanced", "rollout.paused", "rollout.resumed"]
     assert governance.entries(store, subject="bot@v3")[1].payload["reasons"] == ["evals ok"]

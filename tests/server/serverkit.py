@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from checkkit import outcomes
@@ -19,8 +21,21 @@ OWNERS: dict[str, Any] = {
     "disable_tools": ["tom"],
     "handle_data_requests": ["dana"],
     "rotate_provider_keys": ["kim"],
+    "manage_users": ["ada"],
 }
-PEOPLE = ("alice", "bob", "carol", "erin", "rita", "tom", "dana", "kim", "mallory", "svc-gateway")
+PEOPLE = (
+    "alice",
+    "bob",
+    "carol",
+    "erin",
+    "rita",
+    "tom",
+    "dana",
+    "kim",
+    "ada",
+    "mallory",
+    "svc-gateway",
+)
 """Everyone with a token; mallory holds no duty, svc-gateway is a service account."""
 TELEMETRY_SENDERS = ["svc-gateway", "mallory", "alice"]
 """Who may POST /v1/events (``rollout.telemetry_senders``): the tests that send telemetry
@@ -67,3 +82,29 @@ def record_check(store: Store, policy: Policy, actor: str = "carol", passed: int
     cand = outcomes("harmful-refusal", [True] * passed + [False] * (400 - passed))
     evidence = Evidence(Side("v2", "fp-candidate", cand), None, {})
     record(store, policy, decide(policy, evidence), evidence, RELEASE, actor)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` under a real uvicorn on a free loopback port (in a thread): its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

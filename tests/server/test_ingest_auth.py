@@ -92,6 +92,7 @@ def test_a_listed_sender_is_stored_and_audited_by_name(
         "duplicates": 40,
         "rejected": 1,
         "releases": ["bot@v2"],
+        "identity": {"via": "server", "authenticated": True},
     }
     # The entry is readable by release through the audit API, and the chain still holds.
     log = client.get("/v1/audit?subject=bot@v2", headers=as_("bob")).json()

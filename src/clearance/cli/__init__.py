@@ -10,6 +10,7 @@ from rich.markup import escape
 from clearance.cli._app import app
 from clearance.cli._common import err
 from clearance.errors import ClearanceError
+from clearance.governance import acting_through
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -17,7 +18,9 @@ def run(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         # Standalone mode: Click reports its own usage errors (exit 2) and raises SystemExit.
-        command.main(args=argv, prog_name="clearance", standalone_mode=True)
+        # On a local store the acting name (--as) is only claimed: entries say so.
+        with acting_through("cli", authenticated=False):
+            command.main(args=argv, prog_name="clearance", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except ClearanceError as exc:

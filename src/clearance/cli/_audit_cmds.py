@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from clearance import governance
 from clearance.cli._check_cmds import AsOpt, actor
-from clearance.cli._common import DbOpt, err, out, store_at
+from clearance.cli._common import DbOpt, err, out, stdout_console, store_at
+from clearance.cli._safe import SafeTable as Table
 from clearance.errors import UsageError
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -25,26 +25,36 @@ def log(
     subject: Annotated[str | None, typer.Option(help="Only entries about this subject.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Show the audit log."""
+    """Show the audit log. An actor marked ``*`` was not authenticated: the name was only
+    claimed (``--as`` on a local store), not proven by a token."""
     with store_at(db) as store:
         rows = governance.entries(store, since=since, limit=limit, subject=subject)
     if as_json:
         out("".join(json.dumps(e.__dict__, sort_keys=True) + "\n" for e in rows))
         return
     table = Table("seq", "time (UTC)", "actor", "action", "subject", "details")
+    claimed = 0
     for e in rows:
+        proven = _authenticated(e.payload)
+        claimed += proven is False
+        details = {k: v for k, v in e.payload.items() if k != governance.IDENTITY_KEY}
         table.add_row(
             str(e.seq),
             e.ts[:19].replace("T", " "),
-            e.actor,
+            e.actor + ("*" if proven is False else ""),
             e.action,
             e.subject,
-            governance.canonical(e.payload)[:80],
+            governance.canonical(details)[:80],
         )
-    from rich.console import Console
+    stdout_console().print(table)
+    note = f"; * {claimed} by a claimed, unauthenticated name" if claimed else ""
+    err.print(f"{len(rows)} entries{note}")
 
-    Console(highlight=False).print(table)
-    err.print(f"{len(rows)} entries")
+
+def _authenticated(payload: dict[str, object]) -> bool | None:
+    """Whether the entry's actor was authenticated (None for entries from before)."""
+    identity = payload.get(governance.IDENTITY_KEY)
+    return bool(identity.get("authenticated")) if isinstance(identity, dict) else None
 
 
 @audit_app.command("verify")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, out, policy_at, store_at
 from clearance.errors import UsageError
@@ -69,8 +70,9 @@ def check(
     _step_summary(report)
     colour = "green" if report.decision == "cleared" else "red"
     err.print(
-        f"[bold {colour}]{report.decision.upper()}[/] {outcome.release} "
-        f"(evidence {report.evidence_hash[:12]})"
+        f"[bold {colour}]{report.decision.upper()}[/] {escape(outcome.release)} "
+        f"(evidence {report.evidence_hash[:12]})",
+        markup=True,
     )
     raise typer.Exit(0 if report.decision == "cleared" else 1)
 

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from clearance.cli._safe import SafeConsole, clean
 from clearance.policy import Policy, load_policy
 from clearance.store import Store, open_store
 
-err = Console(stderr=True, highlight=False)
-"""Progress, logs and messages: stderr. Reports and data go to stdout."""
+err = SafeConsole(stderr=True)
+"""Progress, logs and messages: stderr. Reports and data go to stdout. Markup only where
+a call passes ``markup=True``; control characters are always shown as escapes."""
 
 PolicyOpt = Annotated[Path, typer.Option("--policy", "-p", help="Policy file.", show_default=True)]
 DbOpt = Annotated[
@@ -36,5 +37,10 @@ def store_at(db: str | None) -> Store:
 
 
 def out(text: str) -> None:
-    """Write a report or data to stdout, unstyled."""
-    typer.echo(text, nl=not text.endswith("\n"))
+    """Write a report or data to stdout, unstyled, control characters shown as escapes."""
+    typer.echo(clean(text), nl=not text.endswith("\n"))
+
+
+def stdout_console(width: int | None = None) -> SafeConsole:
+    """A console for tables on stdout (literal text, control characters escaped)."""
+    return SafeConsole(width=width)

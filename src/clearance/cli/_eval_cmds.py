@@ -19,9 +19,9 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, policy_at, store_at
+from clearance.cli._safe import SafeTable as Table
 
 if TYPE_CHECKING:  # the engine is imported when the command runs, keeping --help fast
     from clearance.evals import Progress as Event

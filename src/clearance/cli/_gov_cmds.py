@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from clearance import governance
 from clearance.cli._check_cmds import AsOpt, actor
-from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, out, policy_at, store_at
+from clearance.cli._common import (
+    DEFAULT_POLICY,
+    DbOpt,
+    PolicyOpt,
+    err,
+    out,
+    policy_at,
+    stdout_console,
+    store_at,
+)
+from clearance.cli._remote import Remote, release_path, remote
+from clearance.cli._safe import SafeTable as Table
 from clearance.errors import UsageError
 
 RoleOpt = Annotated[
@@ -20,7 +30,7 @@ RoleOpt = Annotated[
 
 def show(table: Table) -> None:
     """Print a table to stdout, wide enough not to wrap names."""
-    Console(highlight=False, width=200).print(table)
+    stdout_console(width=200).print(table)
 
 
 def approve(
@@ -31,6 +41,11 @@ def approve(
     as_: AsOpt = None,
 ) -> None:
     """Approve a release in a role; the approval lapses when its evidence changes."""
+    server = remote(as_)
+    if server is not None:
+        done = server.call("POST", release_path(release, "approvals"), {"role": role})
+        out(f"{done['approver']} approved {release} as {done['role']} via {server.base}")
+        return
     loaded, who = policy_at(policy), actor(as_)
     with store_at(db) as store:
         info = governance.approve(store, loaded, release, role, who)
@@ -94,6 +109,12 @@ def waive(
 ) -> None:
     """Waive a failing area until it expires, or --revoke a waiver; only the owner of its
     duty may."""
+    if expires is None and not revoke:
+        raise UsageError("a waiver needs an expiry", fix="pass --expires 14d (or a date)")
+    server = remote(as_)
+    if server is not None:
+        _waive_remotely(server, release, area, reason, expires, revoke)
+        return
     loaded, who = policy_at(policy), actor(as_)
     if revoke:
         with store_at(db) as store:
@@ -101,11 +122,27 @@ def waive(
         for row in gone:
             out(f"{who} revoked waiver {row.id} ({row.area} of {release}, given by {row.owner})")
         return
-    if expires is None:
-        raise UsageError("a waiver needs an expiry", fix="pass --expires 14d (or a date)")
+    assert expires is not None
     with store_at(db) as store:
         info = governance.waive(store, loaded, release, area, who, reason, expires)
     out(f"{who} waived {area} of {release} as {info.role} until {info.expires}")
+
+
+def _waive_remotely(
+    server: Remote, release: str, area: str, reason: str, expires: str | None, revoke: bool
+) -> None:
+    if not revoke:
+        body = {"area": area, "reason": reason, "expires": expires}
+        done = server.call("POST", release_path(release, "waivers"), body)
+        out(f"{done['owner']} waived {area} of {release} until {done['expires_at']}")
+        return
+    if not area.isdigit():
+        raise UsageError(
+            "through the server, --revoke takes the waiver's id",
+            fix=f"see GET {release_path(release, 'waivers')} for the ids",
+        )
+    done = server.call("POST", release_path(release, "waivers", area, "revoke"), {"reason": reason})
+    out(f"revoked waiver {done['id']} ({done['area']} of {release})")
 
 
 user_app = typer.Typer(help="Users and their API tokens for the server.", no_args_is_help=True)
@@ -114,13 +151,19 @@ user_app = typer.Typer(help="Users and their API tokens for the server.", no_arg
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="The user's name, as in the policy's owners.")],
+    policy: PolicyOpt = DEFAULT_POLICY,
     db: DbOpt = None,
     replace: Annotated[bool, typer.Option(help="Issue a new token to an existing user.")] = False,
     as_: AsOpt = None,
 ) -> None:
-    """Create a user and print their API token once (only its hash is stored)."""
-    with store_at(db) as store:
-        token = governance.create_user(store, name, actor=actor(as_), replace=replace)
+    """Create a user and print their API token once (only its hash is stored). Needs the
+    ``manage_users`` duty."""
+    server = remote(as_)
+    if server is not None:
+        token = server.call("POST", "/v1/users", {"name": name, "replace": replace})["token"]
+    else:
+        with store_at(db) as store:
+            token = governance.add_user(store, policy_at(policy), name, actor(as_), replace=replace)
     out(token)
     err.print(f"token for {name} shown once; store it now (send as 'Authorization: Bearer ...')")
 
@@ -128,12 +171,18 @@ def user_add(
 @user_app.command("revoke")
 def user_revoke(
     name: Annotated[str, typer.Argument(help="The user whose token stops working.")],
+    policy: PolicyOpt = DEFAULT_POLICY,
     db: DbOpt = None,
     as_: AsOpt = None,
 ) -> None:
-    """Revoke a user's API token."""
-    with store_at(db) as store:
-        governance.revoke_user(store, name, actor=actor(as_))
+    """Revoke a user's API token (and end their dashboard sessions). Needs the
+    ``manage_users`` duty."""
+    server = remote(as_)
+    if server is not None:
+        server.call("POST", f"/v1/users/{quote(name, safe='')}/revoke")
+    else:
+        with store_at(db) as store:
+            governance.remove_user(store, policy_at(policy), name, actor(as_))
     out(f"revoked {name}")
 
 

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from clearance import governance
 from clearance.cli._check_cmds import AsOpt, actor
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, out, policy_at, store_at
 from clearance.cli._gov_cmds import show
+from clearance.cli._remote import remote
+from clearance.cli._safe import SafeTable as Table
 from clearance.policy import Policy
 from clearance.store import Incident
 
@@ -89,6 +90,13 @@ def incident_open(
 ) -> None:
     """Report an incident against a release. Anyone may; it is confirmed at once (and, if
     high or critical, blocks the rollout) only when you hold review_incidents."""
+    server = remote(as_)
+    if server is not None:
+        body = {"release": release, "severity": severity, "title": title}
+        done = server.call("POST", "/v1/incidents", body)
+        state = "confirmed" if done.get("confirmed") else "reported, awaiting confirmation"
+        out(f"incident {done['id']} opened ({severity}) on {release}: {state}")
+        return
     loaded = policy_at(policy)
     with store_at(db) as store:
         row = governance.open_incident(store, loaded, release, severity, title, actor(as_))
@@ -115,6 +123,12 @@ def incident_review(
 ) -> None:
     """Record a review (triage note) of an open incident; --confirm also confirms it. A
     review without --confirm never confirms, whoever writes it."""
+    server = remote(as_)
+    if server is not None:
+        body = {"note": note, "confirm": confirm}
+        done = server.call("POST", f"/v1/incidents/{incident}/review", body)
+        out(f"incident {incident} under review{' (confirmed)' if done.get('confirmed') else ''}")
+        return
     loaded = policy_at(policy)
     with store_at(db) as store:
         row = governance.review_incident(store, loaded, incident, actor(as_), note, confirm=confirm)
@@ -131,6 +145,11 @@ def incident_close(
     as_: AsOpt = None,
 ) -> None:
     """Close an incident (review_incidents owners only)."""
+    server = remote(as_)
+    if server is not None:
+        server.call("POST", f"/v1/incidents/{incident}/close", {"note": resolution})
+        out(f"incident {incident} closed")
+        return
     with store_at(db) as store:
         governance.close_incident(store, policy_at(policy), incident, actor(as_), resolution)
     out(f"incident {incident} closed")

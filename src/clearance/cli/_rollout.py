@@ -11,11 +11,11 @@ import typer
 
 from clearance.cli._check_cmds import AsOpt, actor
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, policy_at, store_at
+from clearance.cli._remote import release_path, remote
 from clearance.cli._rollout_watch import (
     OUTAGE_EXIT,
     OUTAGE_LIMIT_S,
     Fmt,
-    guards_for,
     show,
     watch_loop,
 )
@@ -29,6 +29,43 @@ ReleaseArg = Annotated[str, typer.Argument(help="Release name (as recorded by cl
 ReasonOpt = Annotated[
     list[str] | None, typer.Option("--reason", help="Why (recorded in the audit log).")
 ]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--expect-version",
+        min=0,
+        help="Refuse (exit 3) unless the rollout is still at this version "
+        "(from 'rollout status'): someone else acting first is not overridden.",
+    ),
+]
+
+
+def _step(
+    step: str,
+    release: str,
+    policy: Path,
+    db: str | None,
+    as_: str | None,
+    reason: list[str] | None,
+    version: int | None,
+) -> None:
+    """One rollout transition through the rulebook and the guards (the API's function),
+    or through the server in team mode."""
+    from clearance.release import steer
+    from clearance.rollout import RolloutState
+
+    server = remote(as_)
+    if server is not None:
+        body = {"reason": "; ".join(reason or ()), "expected_version": version}
+        answer = server.call("POST", release_path(release, "rollout", step), body)
+        show(RolloutState.model_validate(answer), Fmt.table)
+        return
+    loaded = policy_at(policy)
+    with store_at(db) as store:
+        state = steer(
+            store, loaded, release, step, actor(as_), reasons=reason or (), expected_version=version
+        )
+        show(state, Fmt.table)
 
 
 @rollout_app.command("start")
@@ -38,14 +75,11 @@ def start_cmd(
     db: DbOpt = None,
     as_: AsOpt = None,
     reason: ReasonOpt = None,
+    version: VersionOpt = None,
 ) -> None:
-    """Start the rollout in the policy's first stage (refused while a guard blocks it)."""
-    from clearance.rollout import Change, start
-
-    loaded = policy_at(policy)
-    with store_at(db) as store:
-        change = Change(actor(as_), reason or ())
-        show(start(store, loaded, release, guards_for(store, loaded), change), Fmt.table)
+    """Start the rollout in the policy's first stage (``approve_changes``; refused while
+    a guard blocks it)."""
+    _step("start", release, policy, db, as_, reason, version)
 
 
 @rollout_app.command("status")
@@ -68,25 +102,25 @@ def advance_cmd(
     db: DbOpt = None,
     as_: AsOpt = None,
     reason: ReasonOpt = None,
+    version: VersionOpt = None,
 ) -> None:
-    """Enter the next stage now (the guards still apply: checklist, approvals, incidents)."""
-    from clearance.rollout import Change, advance
-
-    loaded = policy_at(policy)
-    with store_at(db) as store:
-        change = Change(actor(as_), reason or ())
-        show(advance(store, loaded, release, guards_for(store, loaded), change), Fmt.table)
+    """Enter the next stage now (``approve_changes``; the guards still apply: checklist,
+    approvals, incidents)."""
+    _step("advance", release, policy, db, as_, reason, version)
 
 
 @rollout_app.command("pause")
 def pause_cmd(
-    release: ReleaseArg, db: DbOpt = None, as_: AsOpt = None, reason: ReasonOpt = None
+    release: ReleaseArg,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+    reason: ReasonOpt = None,
+    version: VersionOpt = None,
 ) -> None:
-    """Hold the current stage: traffic stays at its weight, nothing advances."""
-    from clearance.rollout import Change, pause
-
-    with store_at(db) as store:
-        show(pause(store, release, Change(actor(as_), reason or ())), Fmt.table)
+    """Hold the current stage: traffic stays at its weight, nothing advances (approvers
+    and incident responders)."""
+    _step("pause", release, policy, db, as_, reason, version)
 
 
 @rollout_app.command("resume")
@@ -96,25 +130,25 @@ def resume_cmd(
     db: DbOpt = None,
     as_: AsOpt = None,
     reason: ReasonOpt = None,
+    version: VersionOpt = None,
 ) -> None:
-    """Continue a paused stage; its observation restarts on fresh telemetry."""
-    from clearance.rollout import Change, resume
-
-    loaded = policy_at(policy)
-    with store_at(db) as store:
-        change = Change(actor(as_), reason or ())
-        show(resume(store, loaded, release, guards_for(store, loaded), change), Fmt.table)
+    """Continue a paused stage (``approve_changes``); its observation restarts on fresh
+    telemetry."""
+    _step("resume", release, policy, db, as_, reason, version)
 
 
 @rollout_app.command("rollback")
 def rollback_cmd(
-    release: ReleaseArg, db: DbOpt = None, as_: AsOpt = None, reason: ReasonOpt = None
+    release: ReleaseArg,
+    policy: PolicyOpt = DEFAULT_POLICY,
+    db: DbOpt = None,
+    as_: AsOpt = None,
+    reason: ReasonOpt = None,
+    version: VersionOpt = None,
 ) -> None:
-    """Send all traffic to the control now. Rolling back twice changes nothing."""
-    from clearance.rollout import Change, rollback
-
-    with store_at(db) as store:
-        show(rollback(store, release, Change(actor(as_), reason or ())), Fmt.table)
+    """Send all traffic to the control now (approvers and incident responders). Rolling
+    back twice changes nothing."""
+    _step("rollback", release, policy, db, as_, reason, version)
 
 
 @rollout_app.command("watch")

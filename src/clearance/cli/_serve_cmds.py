@@ -40,8 +40,17 @@ def serve(
             "signatures (default: $CLEARANCE_AUDIT_PUBLIC_KEY).",
         ),
     ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Behind a reverse proxy: the proxy addresses (comma-separated, or '*') whose "
+            "X-Forwarded-Proto/-For are trusted, so HTTPS is seen as HTTPS (Secure cookies, "
+            "same-origin form checks). Default: no forwarded headers are trusted.",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the API (/v1, OpenAPI at /docs) and the dashboard (/ui)."""
+    """Serve the API (/v1, OpenAPI at /docs) and the dashboard (/ui/releases)."""
     _check_host(host, allow_remote)
     url = database_url(db)
     with store_at(url):  # migrate once here, not racing in every worker
@@ -55,7 +64,7 @@ def serve(
     _audit_key(audit_key)
     if workers > 1 and url.startswith("sqlite"):
         err.print("note: several workers on SQLite serialize their writes; prefer PostgreSQL")
-    _run(host, port, workers, access_log)
+    _run(host, port, workers, access_log, forwarded_allow_ips)
 
 
 def _check_host(host: str, allow_remote: bool) -> None:
@@ -94,10 +103,10 @@ def _audit_key(path: Path | None) -> None:
         err.print("note: no --audit-key: audit verification will not check signatures")
 
 
-def _run(host: str, port: int, workers: int, access_log: bool) -> None:
+def _run(host: str, port: int, workers: int, access_log: bool, proxies: str | None) -> None:
     import uvicorn
 
-    err.print(f"clearance serving on http://{host}:{port} (dashboard /ui, API docs /docs)")
+    err.print(f"clearance serving on http://{host}:{port} (dashboard /ui/releases, API docs /docs)")
     uvicorn.run(
         "clearance.server:app_from_env",
         factory=True,
@@ -105,7 +114,8 @@ def _run(host: str, port: int, workers: int, access_log: bool) -> None:
         port=port,
         workers=workers,
         access_log=access_log,
-        proxy_headers=False,
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies,
         server_header=False,
         log_level="info",
     )

@@ -9,6 +9,7 @@ from clearance.governance._approvals import (
     ApprovalInfo,
     approvals,
     missing_approvals,
+    policy_mismatch,
     void_stale_approvals,
     void_stale_approvals_in,
 )
@@ -56,6 +57,7 @@ from clearance.governance._guarded import (
     review_incident,
     rotate_provider_key,
 )
+from clearance.governance._identity import IDENTITY_KEY, Channel, acting_through, current_channel
 from clearance.governance._incidents import (
     SEVERITIES,
     incidents,
@@ -80,13 +82,36 @@ from clearance.governance._registers import (
     provider_keys,
 )
 from clearance.governance._roles import WAIVER_DUTY, roles_of
+from clearance.governance._rules import (
+    ACTIONS,
+    STEER,
+    STOP,
+    Action,
+    authorize,
+    authorize_recorded,
+    duties_for,
+    may,
+)
+from clearance.governance._sessions import (
+    SESSION_SECONDS,
+    end_session,
+    session_user,
+    start_session,
+)
 from clearance.governance._telemetry_auth import (
     SENDERS_FIELD,
     may_send_telemetry,
     require_telemetry_sender,
 )
 from clearance.governance._tools import disabled_tools, tool_switches
-from clearance.governance._users import authenticate, create_user, revoke_user, users
+from clearance.governance._users import (
+    add_user,
+    authenticate,
+    create_user,
+    remove_user,
+    revoke_user,
+    users,
+)
 from clearance.governance._waivers import (
     WaiverStatus,
     active_waivers,
@@ -99,28 +124,39 @@ from clearance.governance._waivers import (
 )
 
 __all__ = [
+    "ACTIONS",
     "GENESIS",
+    "IDENTITY_KEY",
     "PREDICATE_TYPE",
     "SENDERS_FIELD",
+    "SESSION_SECONDS",
     "SEVERITIES",
     "STATEMENT_TYPE",
+    "STEER",
+    "STOP",
     "WAIVER_DUTY",
+    "Action",
     "ApprovalInfo",
     "BundleVerification",
+    "Channel",
     "Checkpoint",
     "CheckpointVerification",
     "Entry",
     "Position",
     "Verification",
     "WaiverStatus",
+    "acting_through",
     "active_waivers",
     "add_data_request",
     "add_provider_key",
+    "add_user",
     "append",
     "append_in",
     "approvals",
     "approve",
     "authenticate",
+    "authorize",
+    "authorize_recorded",
     "canonical",
     "checkpoint",
     "checkpoints",
@@ -129,10 +165,13 @@ __all__ = [
     "content_hash",
     "count",
     "create_user",
+    "current_channel",
     "data_requests",
     "disable_tool",
     "disabled_tools",
+    "duties_for",
     "enable_tool",
+    "end_session",
     "entries",
     "entry_hash",
     "export_bundle",
@@ -144,6 +183,7 @@ __all__ = [
     "load_checkpoints",
     "load_private_key",
     "load_public_key",
+    "may",
     "may_send_telemetry",
     "missing_approvals",
     "open_incident",
@@ -151,6 +191,7 @@ __all__ = [
     "overdue_data_requests",
     "overdue_key_rotations",
     "parse_when",
+    "policy_mismatch",
     "provider_keys",
     "public_key_from",
     "read_bundle",
@@ -158,12 +199,15 @@ __all__ = [
     "record_refusal",
     "recording_refusals",
     "release_statement",
+    "remove_user",
     "require_telemetry_sender",
     "review_incident",
     "revoke_user",
     "revoke_waiver",
     "roles_of",
     "rotate_provider_key",
+    "session_user",
+    "start_session",
     "tool_switches",
     "unconfirmed_severe_incidents",
     "users",

@@ -30,6 +30,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clearance.governance._identity import IDENTITY_KEY, current_channel
 from clearance.store import AuditEvent, Store
 
 GENESIS = "0" * 64
@@ -121,7 +122,7 @@ def append(
     payload: Mapping[str, Any] | None = None,
 ) -> Entry:
     """Append one entry and return it. Safe under concurrent writers."""
-    payload_text = canonical(dict(payload or {}))
+    payload_text = canonical(_stamped(payload))
     for attempt in range(_RETRIES):
         try:
             with store.session(exclusive=True) as session:
@@ -140,7 +141,12 @@ def append_in(
     payload: Mapping[str, Any] | None = None,
 ) -> Entry:
     """Append within a caller's exclusive session, so the entry commits with its action."""
-    return _append_locked(session, actor, action, subject, canonical(dict(payload or {})))
+    return _append_locked(session, actor, action, subject, canonical(_stamped(payload)))
+
+
+def _stamped(payload: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The payload with how the actor was identified (see :mod:`._identity`)."""
+    return {**(payload or {}), IDENTITY_KEY: current_channel().as_payload()}
 
 
 def _append_locked(

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from clearance.errors import NotFoundError, PermissionDenied, UsageError
 from clearance.governance._audit import append_in
 from clearance.governance._common import now_utc, release_row, writing
-from clearance.governance._roles import require
+from clearance.governance._rules import authorize
 from clearance.policy import Policy
 from clearance.store import Incident, Store
 
@@ -89,7 +89,7 @@ def review_incident(
                 "holds 'review_incidents'",
                 fix="use the policy (--policy / clearance serve --policy) that names the owners",
             )
-        require(policy, "review_incidents", actor, f"confirm incident {incident}")
+        authorize(policy, actor, "incident.confirm", subject=f"incident {incident}")
     with writing(store) as session:
         row = _open_row(session, incident)
         row.status, row.reviewed_by, row.review_note = "reviewing", actor, note
@@ -105,7 +105,7 @@ def close_incident(
     store: Store, policy: Policy, incident: int, actor: str, resolution: str = ""
 ) -> Incident:
     """Close an incident; only holders of ``review_incidents`` may."""
-    require(policy, "review_incidents", actor, f"close incident {incident}")
+    authorize(policy, actor, "incident.close", subject=f"incident {incident}")
     with writing(store) as session:
         row = _open_row(session, incident)
         row.status, row.closed_by, row.closed_at = "closed", actor, now_utc()

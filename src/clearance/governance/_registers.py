@@ -15,7 +15,7 @@ from sqlalchemy import select
 from clearance.errors import NotFoundError, UsageError
 from clearance.governance._audit import append_in
 from clearance.governance._common import now_utc, utc, writing
-from clearance.governance._roles import require
+from clearance.governance._rules import authorize
 from clearance.policy import Policy
 from clearance.store import DataRequest, ProviderKey, Store
 
@@ -35,7 +35,7 @@ def add_provider_key(
     last_rotated: datetime | None = None,
 ) -> ProviderKey:
     """Register key ``name`` (its label, never the secret) with its rotation period."""
-    require(policy, "rotate_provider_keys", actor, f"register provider key '{name}'")
+    authorize(policy, actor, "provider_key.register", subject=f"key {name}")
     if max_age_days < 1:
         raise UsageError("max age must be at least 1 day", fix="pass --max-age-days 90")
     when = utc(last_rotated) if last_rotated else now_utc()
@@ -57,7 +57,7 @@ def rotate_provider_key(
     store: Store, policy: Policy, name: str, actor: str, *, when: datetime | None = None
 ) -> ProviderKey:
     """Record that key ``name`` was rotated (now, or at ``when``)."""
-    require(policy, "rotate_provider_keys", actor, f"rotate provider key '{name}'")
+    authorize(policy, actor, "provider_key.rotate", subject=f"key {name}")
     moment = utc(when) if when else now_utc()
     with writing(store) as session:
         row = session.get(ProviderKey, name)
@@ -114,7 +114,7 @@ def add_data_request(
 
 def close_data_request(store: Store, policy: Policy, request_id: str, actor: str) -> DataRequest:
     """Mark a data request answered; only ``handle_data_requests`` holders may."""
-    require(policy, "handle_data_requests", actor, f"close data request '{request_id}'")
+    authorize(policy, actor, "data_request.close", subject=f"data request {request_id}")
     with writing(store) as session:
         row = session.get(DataRequest, request_id)
         if row is None:

@@ -14,7 +14,7 @@ monitoring, rollback                                        ``approve_changes``
 
 from __future__ import annotations
 
-from clearance.errors import PermissionDenied, UsageError
+from clearance.errors import UsageError
 from clearance.policy import AREAS, DUTIES, Area, Duty, Policy
 
 WAIVER_DUTY: dict[Area, Duty] = {
@@ -50,15 +50,3 @@ def as_area(area: str) -> Area:
         if known == area:
             return known
     raise UsageError(f"unknown area '{area}'", fix=f"use one of: {', '.join(AREAS)}")
-
-
-def require(policy: Policy, duty: Duty, person: str, doing: str) -> None:
-    """Raise :class:`PermissionDenied` unless ``person`` holds ``duty``."""
-    holders = policy.owners.holders(duty)
-    if person in holders:
-        return
-    who = ", ".join(holders) if holders else "nobody"
-    raise PermissionDenied(
-        f"{person} may not {doing}: only holders of '{duty}' may ({who})",
-        fix=f"act as one of them with --as NAME, or add {person} under owners.{duty} in the policy",
-    )

@@ -1,5 +1,9 @@
 """Users and their API tokens.
 
+:func:`add_user` and :func:`remove_user` are the governed actions (``manage_users``);
+:func:`create_user` and :func:`revoke_user` are the unchecked primitives beneath them,
+for code that already owns the store (test fixtures, a first bootstrap).
+
 A token is 32 random bytes (URL-safe base64, prefixed ``clr_``) shown once; the store keeps
 only its SHA-256. A slow password hash (scrypt, PBKDF2) defends low-entropy secrets against
 guessing; a 256-bit random token cannot be guessed, so a fast hash is as safe here and lets
@@ -16,6 +20,8 @@ from sqlalchemy import select
 from clearance.errors import NotFoundError, UsageError
 from clearance.governance._audit import append_in
 from clearance.governance._common import now_utc, writing
+from clearance.governance._rules import authorize_recorded
+from clearance.policy import Policy
 from clearance.store import Store, User
 
 _PREFIX = "clr_"
@@ -45,6 +51,18 @@ def create_user(store: Store, name: str, *, actor: str = "clearance", replace: b
         row.token_hash, row.revoked_at = _digest(token), None
         append_in(session, actor, "user.token_issued", f"user:{name}", {"replaced": replace})
     return token
+
+
+def add_user(store: Store, policy: Policy, name: str, actor: str, *, replace: bool = False) -> str:
+    """``actor`` (who must hold ``manage_users``) registers ``name``: its new token."""
+    authorize_recorded(store, policy, actor, "user.add", subject=f"user:{name}")
+    return create_user(store, name, actor=actor, replace=replace)
+
+
+def remove_user(store: Store, policy: Policy, name: str, actor: str) -> None:
+    """``actor`` (who must hold ``manage_users``) revokes ``name``'s token."""
+    authorize_recorded(store, policy, actor, "user.revoke", subject=f"user:{name}")
+    revoke_user(store, name, actor=actor)
 
 
 def revoke_user(store: Store, name: str, *, actor: str = "clearance") -> None:

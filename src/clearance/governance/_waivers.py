@@ -28,7 +28,8 @@ from clearance.governance._common import (
     writing,
 )
 from clearance.governance._refusals import recording_refusals
-from clearance.governance._roles import WAIVER_DUTY, as_area, require
+from clearance.governance._roles import WAIVER_DUTY, as_area
+from clearance.governance._rules import authorize
 from clearance.policy import Area, Policy
 from clearance.store import Release, Store, Waiver
 
@@ -63,7 +64,7 @@ def waive(
     with writing(store) as session:
         row = release_row(session, release)
         same_policy(policy, row)
-        require(policy, duty, actor, f"waive {known} of '{release}'")
+        authorize(policy, actor, "waive", area=known, subject=release)
         session.add(
             Waiver(
                 release_id=row.id,
@@ -100,7 +101,7 @@ def revoke_waiver(
         row = release_row(session, release)
         same_policy(policy, row)
         targets, area = _targets(session, row, waiver, now)
-        require(policy, WAIVER_DUTY[area], actor, f"revoke a waiver of {area} of '{release}'")
+        authorize(policy, actor, "waiver.revoke", area=area, subject=release)
         for target in targets:
             if target.revoked_at is not None:
                 raise UsageError(

@@ -98,6 +98,8 @@ class Owners(Strict):
     """Handle user data requests; may waive privacy."""
     rotate_provider_keys: DutyOwners = DutyOwners()
     """Rotate provider API keys."""
+    manage_users: DutyOwners = DutyOwners()
+    """Add users and revoke their tokens (``clearance user add``); nobody else may."""
 
     def holders(self, duty: Duty) -> list[str]:
         owners: DutyOwners = getattr(self, duty)

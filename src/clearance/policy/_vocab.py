@@ -27,6 +27,7 @@ Duty = Literal[
     "disable_tools",
     "handle_data_requests",
     "rotate_provider_keys",
+    "manage_users",
 ]
 DUTIES: tuple[Duty, ...] = get_args(Duty)
 

@@ -6,19 +6,31 @@ the cards and governance.
 """
 
 from clearance.release._card import card_path, write_card
-from clearance.release._check import CheckOutcome, record, release_name, run_check
+from clearance.release._check import (
+    CheckOutcome,
+    check_release_name,
+    record,
+    release_name,
+    run_check,
+)
 from clearance.release._guards import GovernanceGuards
 from clearance.release._probes import Probes, card_probe, measure
+from clearance.release._steer import STEPS, as_step, look, steer
 
 __all__ = [
+    "STEPS",
     "CheckOutcome",
     "GovernanceGuards",
     "Probes",
+    "as_step",
     "card_path",
     "card_probe",
+    "check_release_name",
+    "look",
     "measure",
     "record",
     "release_name",
     "run_check",
+    "steer",
     "write_card",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from clearance import governance
 from clearance.checklist import Evidence, Report, Side, WaiverInfo, decide, load_runs
+from clearance.errors import UsageError
 from clearance.evals import EvalConfig, ProgressCallback, Sample, evaluate, plan_suites
 from clearance.policy import Policy
 from clearance.release._probes import measure
@@ -105,10 +106,25 @@ def _latency(candidate: Side, baseline: Side | None) -> dict[str, list[float]]:
     return out
 
 
+def check_release_name(name: str) -> str:
+    """A release name must fit in a URL path segment and a table cell: 1 to 200
+    characters, no ``/`` or ``\\`` and no control characters."""
+    bad = [c for c in name if c in "/\\" or ord(c) < 32 or ord(c) == 127]
+    if not name.strip() or len(name) > 200 or bad:
+        raise UsageError(
+            f"release name {name[:60]!r} is not usable"
+            + (f" (it contains {''.join(dict.fromkeys(bad))!r})" if bad else ""),
+            fix="use 1-200 characters without '/', '\\' or control characters "
+            "(the name is system.name@label from the policy, or --release)",
+        )
+    return name
+
+
 def record(
     store: Store, policy: Policy, report: Report, evidence: Evidence, name: str, actor: str
 ) -> None:
     """Upsert the release, store the check and its gates, and audit the decision."""
+    check_release_name(name)
     now = datetime.now(UTC)
     with store.session(exclusive=True) as session:
         row = session.scalars(select(Release).where(Release.name == name)).first()

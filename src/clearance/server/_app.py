@@ -8,7 +8,9 @@ from typing import Annotated
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from clearance import governance
 from clearance.governance import public_key_from
 from clearance.policy import Policy, load_policy
 from clearance.rollout import TelemetryEvent
@@ -61,17 +63,39 @@ def create_app(
     app.state.clearance = state
     app.state.redact = state.redact
     _problems.install(app)
+    app.add_middleware(_Authenticated)
     _routes(app)
     _schemas(app)
     return app
 
 
+class _Authenticated:
+    """Audit entries written while serving a request say they came through the server,
+    whose callers are authenticated (a token or a session checked in the store); the
+    requests that are not cannot reach a governed action."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with governance.acting_through("server", authenticated=True):
+            await self.app(scope, receive, send)
+
+
 def _routes(app: FastAPI) -> None:
-    from clearance.server.api import approvals, audit, events, incidents, releases, rollouts
+    from clearance.server.api import (
+        approvals,
+        audit,
+        events,
+        incidents,
+        releases,
+        rollouts,
+        users,
+    )
     from clearance.server.web import pages
 
     app.add_api_route("/healthz", _health, methods=["GET"], response_model=Health, tags=["health"])
-    for module in (releases, approvals, incidents, audit, rollouts, events):
+    for module in (releases, approvals, incidents, audit, rollouts, events, users):
         app.include_router(module.router)
     pages.mount(app)
 

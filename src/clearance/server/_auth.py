@@ -1,9 +1,11 @@
-"""Who is calling: bearer tokens for the API, an HttpOnly cookie for the dashboard.
+"""Who is calling: bearer tokens for the API, a server-side session for the dashboard.
 
 Tokens are the per-user API tokens of :mod:`clearance.governance` (hashed at rest);
-roles are the duties the policy's ``owners`` give that user name. Dashboard forms carry a
-CSRF token derived from the session token (HMAC), so it needs no server-side state and is
-the same in every worker process, yet a page on another origin cannot compute it.
+roles are the duties the policy's ``owners`` give that user name. The dashboard's
+HttpOnly cookie holds a session secret, not the API token: the session expires, and
+logout (or revoking the user) ends it in the store for every worker. Dashboard forms
+carry a CSRF token derived from the session secret (HMAC), the same in every worker
+process, which a page on another origin cannot compute.
 """
 
 from __future__ import annotations
@@ -110,40 +112,35 @@ def route_principal(
     return who
 
 
-def requires(*duties: Duty, action: str | None = None) -> Callable[[Principal], Principal]:
-    """A dependency admitting only holders of one of ``duties`` (403 for anyone else).
+def allowed_to(action: governance.Action) -> Callable[..., Principal]:
+    """A dependency admitting only callers the governance rulebook allows ``action``
+    (403 for anyone else, recorded as ``denied.<action>`` about the release in the path).
+    Without a policy nobody holds a duty, so nobody is allowed."""
 
-    A refusal is recorded in the audit log as ``denied.<action>`` (default: the route's
-    name, ``post_check`` → ``check``) about the release in the path. Called directly
-    (``requires(...)(who)``) there is no request to tell which store, so nothing is
-    recorded; recording never replaces the 403."""
-
-    def check(
-        who: Annotated[Principal, Depends(api_principal)],
-        request: Request = None,  # type: ignore[assignment]  # None: called directly
-    ) -> Principal:
-        if who.holds(*duties):
-            return who
-        denied = PermissionDenied(
-            f"{who.name} may not do this: it needs the role {' or '.join(duties)}",
-            fix="ask a holder of that duty, or add the user under owners in the policy",
-        )
-        if request is not None:
-            route = str(getattr(request.scope.get("route"), "name", "") or "request")
-            verb, _, rest = route.partition("_")
-            name = action or (rest if verb in ("get", "post", "put", "delete") and rest else route)
-            where = {"method": request.method, "path": request.url.path, "needs": list(duties)}
-            subject = str(request.path_params.get("name", request.url.path))
-            store = state_of(request).store
-            governance.record_refusal(store, who.name, name, subject, denied.message, where)
-        raise denied
+    def check(who: Annotated[Principal, Depends(api_principal)], request: Request) -> Principal:
+        state = state_of(request)
+        subject = str(request.path_params.get("name", request.url.path))
+        if state.policy is None:
+            raise PermissionDenied(
+                f"{who.name} may not do this: the server has no policy, so nobody holds a duty",
+                fix="start the server with --policy",
+            )
+        governance.authorize_recorded(state.store, state.policy, who.name, action, subject=subject)
+        return who
 
     return check
 
 
 def cookie_principal(request: Request) -> Principal | None:
-    """The dashboard user from the session cookie, or None."""
-    return identify(state_of(request), request.cookies.get(COOKIE))
+    """The dashboard user from the session cookie (a live server-side session), or None."""
+    secret = request.cookies.get(COOKIE)
+    if not secret:
+        return None
+    state = state_of(request)
+    name = governance.session_user(state.store, secret)
+    if name is None:
+        return None
+    return Principal(name, tuple(state.roles(name)), secret)
 
 
 Caller = Annotated[Principal, Depends(api_principal)]

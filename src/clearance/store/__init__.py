@@ -20,6 +20,7 @@ from clearance.store._tables import (
     ToolSwitch,
     User,
     Waiver,
+    WebSession,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "ToolSwitch",
     "User",
     "Waiver",
+    "WebSession",
     "database_url",
     "open_store",
 ]

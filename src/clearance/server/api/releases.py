@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from clearance import governance
 from clearance.cards import Approver, build_card
 from clearance.errors import NotFoundError
-from clearance.server._auth import Caller, Principal, requires
+from clearance.server._auth import Caller, Principal, allowed_to
 from clearance.server._markdown import to_html
 from clearance.server._problems import PROBLEM_RESPONSES
 from clearance.server._queries import (
@@ -61,7 +61,7 @@ def get_check(check_id: int, state: State, _: Caller) -> CheckOut:
 async def post_check(
     body: CheckRequest,
     state: State,
-    who: Annotated[Principal, Depends(requires("own_evals"))],
+    who: Annotated[Principal, Depends(allowed_to("check.run"))],
 ) -> CheckOut:
     """Run ``clearance check`` with the server's policy (evals that are still valid are
     reused) and record the decision. Needs the ``own_evals`` role."""

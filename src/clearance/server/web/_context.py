@@ -6,16 +6,12 @@ from typing import Any
 
 from clearance import governance
 from clearance.errors import ClearanceError
-from clearance.policy import Duty
 from clearance.server._auth import Principal
 from clearance.server._markdown import to_html
 from clearance.server._queries import latest_check, release_row, summary
 from clearance.server._state import ServerState
 from clearance.server.web._charts import interval, metric_chart, stage_chart
 from clearance.server.web._timeline import timeline
-
-ROLLBACK_ROLES: tuple[Duty, ...] = ("approve_changes", "review_incidents", "disable_tools")
-"""Who may pause or roll back from the dashboard: approvers and incident responders."""
 
 
 def release_page(state: ServerState, name: str, who: Principal) -> dict[str, Any]:
@@ -32,11 +28,16 @@ def release_page(state: ServerState, name: str, who: Principal) -> dict[str, Any
         "waivers": governance.waivers(state.store, name),
         "incidents": governance.incidents(state.store, name),
         "card": _card(state, name) if check else "",
-        "can_approve": who.holds("approve_changes") and who.name not in authors,
-        "can_rollback": who.holds(*ROLLBACK_ROLES),
-        "can_steer": who.holds("approve_changes"),
+        "can_approve": _may(state, who, "approve") and who.name not in authors,
+        "can_rollback": _may(state, who, "rollout.rollback"),
+        "can_steer": _may(state, who, "rollout.advance"),
         **timeline_context(state, name),
     }
+
+
+def _may(state: ServerState, who: Principal, action: governance.Action) -> bool:
+    """Whether to show a button: the rulebook's answer (the action itself asks again)."""
+    return state.policy is not None and governance.may(state.policy, who.name, action)
 
 
 def timeline_context(state: ServerState, name: str) -> dict[str, Any]:
@@ -62,4 +63,4 @@ def _card(state: ServerState, name: str) -> str:
         return ""
 
 
-__all__ = ["ROLLBACK_ROLES", "release_page", "timeline_context", "to_html"]
+__all__ = ["release_page", "timeline_context", "to_html"]

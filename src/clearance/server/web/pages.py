@@ -3,27 +3,29 @@ two actions people take from a page (approve, roll back), each a CSRF-checked fo
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
 from clearance import governance
 from clearance.errors import ClearanceError, PermissionDenied
-from clearance.server._auth import COOKIE, Principal, cookie_principal, identify
+from clearance.release import as_step
+from clearance.server._auth import Principal, cookie_principal
 from clearance.server._queries import list_releases, redacted
 from clearance.server._state import ServerState, state_of
 from clearance.server.web._context import release_page, timeline_context
 
 _HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)
-_SESSION_SECONDS = 8 * 3600
 _CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -37,10 +39,16 @@ class LoginRequired(Exception):
 
 @lru_cache(maxsize=1)
 def _templates() -> Jinja2Templates:
-    return Jinja2Templates(directory=str(_HERE / "templates"))
+    # Autoescape every template whatever its file name: Jinja's select_autoescape()
+    # default matches "*.html" but not our "*.html.j2", which rendered user text raw.
+    env = Environment(loader=FileSystemLoader(_HERE / "templates"), autoescape=True)
+    return Jinja2Templates(env=env)
 
 
 def mount(app: FastAPI) -> None:
+    from clearance.server.web import login
+
+    app.include_router(login.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
     app.add_exception_handler(LoginRequired, _to_login)
@@ -51,14 +59,14 @@ async def _to_login(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
 
 
-def _user(request: Request) -> Principal:
+def user(request: Request) -> Principal:
     who = cookie_principal(request)
     if who is None:
         raise LoginRequired(request.url.path)
     return who
 
 
-def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     response = _templates().TemplateResponse(request, template, context, status_code=status)
     response.headers["Content-Security-Policy"] = _CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -66,7 +74,7 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
     return response
 
 
-def _check_form(request: Request, who: Principal, csrf: str) -> None:
+def check_form(request: Request, who: Principal, csrf: str) -> None:
     """Refuse a form post without this session's CSRF token or from another origin."""
     origin = request.headers.get("origin")
     if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
@@ -80,65 +88,31 @@ def home() -> RedirectResponse:
     return RedirectResponse("/ui/releases", status_code=303)
 
 
-@router.get("/login")
-def login_form(request: Request, next: str = "/ui/releases") -> HTMLResponse:
-    return _page(request, "login.html.j2", next=_safe_next(next), error="")
-
-
-@router.post("/login")
-def login(
-    request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/ui/releases"
-) -> Response:
-    who = identify(state_of(request), token.strip())
-    if who is None:
-        error = "That token is unknown or revoked."
-        return _page(request, "login.html.j2", 401, next=_safe_next(next), error=error)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        COOKIE,
-        who.token,
-        max_age=_SESSION_SECONDS,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-    return response
-
-
-def _safe_next(target: str) -> str:
-    """Only local dashboard paths: no open redirect to another site."""
-    ok = target.startswith("/ui/") and "//" not in target and "\\" not in target
-    return target if ok else "/ui/releases"
-
-
-@router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form()]) -> Response:
-    _check_form(request, _user(request), csrf)
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/")
-    return response
-
-
 @router.get("/ui/releases")
 def releases(request: Request) -> HTMLResponse:
-    who = _user(request)
+    who = user(request)
     rows = list_releases(state_of(request), 200, 0)
-    return _page(request, "releases.html.j2", who=who, releases=rows)
+    return page(request, "releases.html.j2", who=who, releases=rows)
 
 
 @router.get("/ui/releases/{name}")
-def release(request: Request, name: str, msg: str = "", error: str = "") -> HTMLResponse:
-    who = _user(request)
+def release(
+    request: Request, name: str, msg: str = "", error: str = "", sig: str = ""
+) -> HTMLResponse:
+    """A release's page. ``msg``/``error`` are shown only with this session's signature,
+    so a link from elsewhere cannot put words on the page."""
+    who = user(request)
     context = release_page(state_of(request), name, who)
-    return _page(request, "release.html.j2", who=who, msg=msg, error=error, **context)
+    if not hmac.compare_digest(sig, _flash_sig(who, msg, error)):
+        msg = error = ""
+    return page(request, "release.html.j2", who=who, msg=msg, error=error, **context)
 
 
 @router.get("/ui/releases/{name}/timeline")
 def timeline_fragment(request: Request, name: str) -> HTMLResponse:
-    _user(request)
+    user(request)
     context = timeline_context(state_of(request), name)
-    return _page(request, "_timeline.html.j2", name=name, **context)
+    return page(request, "_timeline.html.j2", name=name, **context)
 
 
 @router.get("/ui/releases/{name}/report")
@@ -147,11 +121,11 @@ def report(request: Request, name: str) -> HTMLResponse:
     from clearance.report import render_html
     from clearance.server._queries import latest_check, release_row
 
-    _user(request)
+    user(request)
     state = state_of(request)
     check = latest_check(state, release_row(state, name))
     if check is None:
-        return _page(request, "message.html.j2", 404, text=f"release {name} has no check yet")
+        return page(request, "message.html.j2", 404, text=f"release {name} has no check yet")
     response = HTMLResponse(render_html(check.report))
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
@@ -164,10 +138,11 @@ def approve(
     csrf: Annotated[str, Form()],
     role: Annotated[str, Form()] = "approve_changes",
 ) -> RedirectResponse:
-    who = _user(request)
-    _check_form(request, who, csrf)
+    who = user(request)
+    check_form(request, who, csrf)
     state = state_of(request)
     return _act(
+        who,
         name,
         lambda: governance.approve(state.store, state.require_policy(), name, role, who.name),
         f"Approved as {role}.",
@@ -180,38 +155,55 @@ def rollback(
     name: str,
     csrf: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "rolled back from the dashboard",
+    version: Annotated[int | None, Form()] = None,
 ) -> RedirectResponse:
-    from clearance.server.api.rollouts import roll_back
+    from clearance.server.api.rollouts import ChangeRequest, do_step
 
-    who = _user(request)
-    _check_form(request, who, csrf)
+    who = user(request)
+    check_form(request, who, csrf)
     state = state_of(request)
-    return _act(name, lambda: roll_back(state, name, who, reason), "Rolled back.")
+    body = ChangeRequest(reason=reason[:2000], expected_version=version)
+    return _act(who, name, lambda: do_step(state, name, who, "rollback", body), "Rolled back.")
 
 
 @router.post("/ui/releases/{name}/rollout/{step}")
 def rollout_step(
-    request: Request, name: str, step: str, csrf: Annotated[str, Form()]
+    request: Request,
+    name: str,
+    step: str,
+    csrf: Annotated[str, Form()],
+    version: Annotated[int | None, Form()] = None,
 ) -> RedirectResponse:
-    """Start, advance, pause or resume the rollout (roll back has its own form)."""
-    from clearance.server.api.rollouts import steer
+    """Start, advance, pause or resume the rollout (roll back has its own form). The form
+    carries the rollout version the page showed: a stale one is refused, not applied."""
+    from clearance.server.api.rollouts import ChangeRequest, do_step
 
-    who = _user(request)
-    _check_form(request, who, csrf)
+    who = user(request)
+    check_form(request, who, csrf)
     state = state_of(request)
-    return _act(name, lambda: steer(state, name, who, step), f"Rollout: {step} done.")
+    if step not in ("start", "advance", "pause", "resume"):
+        return _act(who, name, lambda: as_step("?" + step), "")
+    body = ChangeRequest(reason="from the dashboard", expected_version=version)
+    return _act(who, name, lambda: do_step(state, name, who, step, body), f"Rollout: {step} done.")
 
 
-def _act(name: str, action: Any, done: str) -> RedirectResponse:
+def _act(who: Principal, name: str, action: Any, done: str) -> RedirectResponse:
     try:
         action()
     except ClearanceError as exc:
-        return RedirectResponse(_back(name, "error", exc.message), status_code=303)
-    return RedirectResponse(_back(name, "msg", done), status_code=303)
+        return RedirectResponse(_back(who, name, "", exc.message), status_code=303)
+    return RedirectResponse(_back(who, name, done, ""), status_code=303)
 
 
-def _back(name: str, key: str, text: str) -> str:
-    return f"/ui/releases/{quote(name, safe='@')}?{key}={quote(text[:300])}"
+def _back(who: Principal, name: str, msg: str, error: str) -> str:
+    msg, error = msg[:300], error[:300]
+    query = urlencode({"msg": msg, "error": error, "sig": _flash_sig(who, msg, error)})
+    return f"/ui/releases/{quote(name, safe='@')}?{query}"
+
+
+def _flash_sig(who: Principal, msg: str, error: str) -> str:
+    body = f"{msg}\x00{error}".encode()
+    return hmac.new(who.csrf.encode(), body, hashlib.sha256).hexdigest()[:32]
 
 
 @router.get("/ui/audit")
@@ -220,10 +212,10 @@ def audit(request: Request, full: bool = False) -> HTMLResponse:
     entries added since the last look are hashed, every one with ``?full=true``."""
     from clearance.server.api.audit import verification
 
-    who = _user(request)
+    who = user(request)
     state: ServerState = state_of(request)
     last, _ = governance.head(state.store)
     rows = governance.entries(state.store, since=max(0, last - 500))
     view = [(e, governance.canonical(redacted(state, e.payload))) for e in reversed(rows)]
     check = verification(state, full=full)
-    return _page(request, "audit.html.j2", who=who, entries=view, verification=check)
+    return page(request, "audit.html.j2", who=who, entries=view, verification=check)

@@ -1,4 +1,5 @@
-"""integrity: telemetry event ids unique per release; incidents confirmed by a reviewer
+"""integrity: telemetry event ids unique per release; incidents confirmed by a reviewer;
+server-side dashboard sessions
 
 Revision ID: 0004
 Revises: 0003
@@ -34,9 +35,21 @@ def upgrade() -> None:
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("confirmed_by", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        "web_sessions",
+        sa.Column("id_hash", sa.String(length=64), nullable=False),
+        sa.Column("user", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id_hash"),
+    )
+    op.create_index("ix_web_sessions_user", "web_sessions", ["user"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_web_sessions_user", table_name="web_sessions")
+    op.drop_table("web_sessions")
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.drop_column("confirmed_at")
         batch_op.drop_column("confirmed_by")
