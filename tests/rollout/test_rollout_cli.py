@@ -135,3 +135,24 @@ def test_manual_commands_and_errors(
     assert actions == ["rollout.started", "rollout.advanced", "rollout.paused", "rollout.resumed"]
     assert governance.entries(store, subject="bot@v3")[1].payload["reasons"] == ["evals ok"]
     assert cli(capsys, "ingest", str(tmp_path / "missing.jsonl"), "--db", store_url)[0] == 2
+
+
+def test_simulated_telemetry_is_ingestible_and_old_files_need_any_time(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ingest window (30 days back) rejects stale events; `rollout simulate` writes
+    events ending about now, and `--any-time` takes a historical file on purpose."""
+    fresh, old = tmp_path / "fresh.jsonl", tmp_path / "old.jsonl"
+    assert cli(capsys, "rollout", "simulate", "--n", "300", "--out", str(fresh))[0] == 0
+    assert (
+        cli(capsys, "rollout", "simulate", "--n", "50", "--start", "1700000000", "--out", str(old))[
+            0
+        ]
+        == 0
+    )
+    code, output = cli(capsys, "ingest", str(fresh), "--db", store_url)
+    assert code == 0 and "accepted 300" in output
+    code, output = cli(capsys, "ingest", str(old), "--db", store_url)
+    assert code == 1 and "rejected 50" in output
+    code, output = cli(capsys, "ingest", str(old), "--db", store_url, "--any-time")
+    assert code == 0 and "accepted 50" in output

@@ -26,24 +26,43 @@ def ingest_cmd(
         typer.Option(help="Append invalid events here, each with its line number and error."),
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = 10_000,
+    any_time: Annotated[
+        bool,
+        typer.Option(
+            "--any-time",
+            help="Accept events from any time the schema allows (a historical file or a "
+            "simulation with its own clock); default: 30 days back to 1 hour ahead of now.",
+        ),
+    ] = False,
 ) -> None:
     """Validate telemetry events and store them; a retried file is not counted twice.
 
     Exit 0 when every event was stored (or already was), 1 when some were rejected
     (listed on stderr with their line numbers), 2 when the input cannot be read."""
-    from clearance.rollout import ingest
+    from clearance.rollout import TS_WINDOW, ingest
 
+    window = None if any_time else TS_WINDOW
     if source != "-" and not Path(source).is_file():
         raise UsageError(f"no such file: {source}", fix="give a JSONL file, or - for stdin")
     with store_at(db) as store:
         if source == "-":
             report = ingest(
-                store, sys.stdin.buffer, release=release, rejects=rejects, batch_size=batch_size
+                store,
+                sys.stdin.buffer,
+                release=release,
+                rejects=rejects,
+                batch_size=batch_size,
+                ts_window=window,
             )
         else:
             with Path(source).open("rb") as lines:
                 report = ingest(
-                    store, lines, release=release, rejects=rejects, batch_size=batch_size
+                    store,
+                    lines,
+                    release=release,
+                    rejects=rejects,
+                    batch_size=batch_size,
+                    ts_window=window,
                 )
     for reject in report.rejects[:20]:
         err.print(f"line {reject.line}: {escape(reject.error)}", soft_wrap=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -204,6 +205,13 @@ def simulate_cmd(
     safety_rate: Annotated[float, typer.Option(help="Candidate safety-event rate.")] = 0.0,
     units: Annotated[int, typer.Option(help="Distinct users routed stickily.")] = 5_000,
     out: Annotated[Path | None, typer.Option(help="Write JSONL here (default stdout).")] = None,
+    start: Annotated[
+        float | None,
+        typer.Option(
+            help="Time of the first event, seconds since the epoch (default: early enough "
+            "that the last event is about now, so `clearance ingest` takes them)."
+        ),
+    ] = None,
 ) -> None:
     """Generate candidate and control telemetry with chosen regressions, as JSONL."""
     from clearance.rollout import Profile, simulate
@@ -212,7 +220,17 @@ def simulate_cmd(
     candidate = Profile().regressed(
         rate=rate, latency=latency, tail=tail, cost=cost, quality=quality, safety_rate=safety_rate
     )
-    events = simulate(n, candidate=candidate, weights=weight or [0.5], seed=seed, units=units)
+    per_day = 50_000.0
+    first = start if start is not None else time.time() - 1.2 * n / per_day * 86_400 - 600
+    events = simulate(
+        n,
+        candidate=candidate,
+        weights=weight or [0.5],
+        seed=seed,
+        units=units,
+        start=first,
+        per_day=per_day,
+    )
     lines = "".join(json.dumps(event, separators=(",", ":")) + "\n" for event in events)
     if out is None:
         sys.stdout.write(lines)

@@ -13,7 +13,7 @@ from clearance.rollout._controller import (
     status,
 )
 from clearance.rollout._guards import Guards, PermissiveGuards, StoreGuards
-from clearance.rollout._ingest import IngestReport, Reject, ingest
+from clearance.rollout._ingest import TS_WINDOW, IngestReport, Reject, TsWindow, ingest
 from clearance.rollout._monitor import Decision, Firing, Monitor, Snapshot, split_alpha
 from clearance.rollout._notify import Webhook, notify
 from clearance.rollout._otlp import span_events
@@ -29,6 +29,7 @@ from clearance.rollout._trackers import MetricReport
 from clearance.rollout._watch import Controller, tick
 
 __all__ = [
+    "TS_WINDOW",
     "Assignment",
     "Change",
     "Controller",
@@ -55,6 +56,7 @@ __all__ = [
     "StoreSink",
     "TelemetryEvent",
     "Tracked",
+    "TsWindow",
     "Webhook",
     "advance",
     "arm_arrays",
