@@ -132,8 +132,15 @@ def test_manual_commands_and_errors(
     assert "paused" in cli(capsys, "rollout", "pause", "bot@v3", *common, "--as", "rita")[1]
     assert "running" in cli(capsys, "rollout", "resume", "bot@v3", *common, "--as", "al")[1]
     actions = [e.action for e in governance.entries(store, subject="bot@v3")]
-    assert actions == ["rollout.started", "rollout.advanced", "rollout.paused", "rollout.resumed"]
-    assert governance.entries(store, subject="bot@v3")[1].payload["reasons"] == ["evals ok"]
+    assert actions == [
+        "denied.rollout.start",
+        "rollout.started",
+        "rollout.advanced",
+        "denied.rollout.pause",
+        "rollout.paused",
+        "rollout.resumed",
+    ]
+    assert governance.entries(store, subject="bot@v3")[2].payload["reasons"] == ["evals ok"]
     assert cli(capsys, "ingest", str(tmp_path / "missing.jsonl"), "--db", store_url)[0] == 2
 
 

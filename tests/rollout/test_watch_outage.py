@@ -43,6 +43,7 @@ FAST = (0.05, 0.2)
 def _policy(folder: Path, offline_s: float) -> str:
     """An offline stage of ``offline_s`` seconds, then full rollout: done by itself."""
     data = policy_data()
+    data["owners"] = {"approve_changes": ["alice"]}
     data["rollout"]["stages"] = [
         {"stage": "offline_evals", "weight": 0.0, "audience": "none", "min_duration_s": offline_s},
         {"stage": "full_rollout", "weight": 1.0},
