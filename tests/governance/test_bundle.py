@@ -93,3 +93,18 @@ def test_unsigned_bundle_and_missing_check(
     assert not governance.verify_bundle(bundle, pub).ok
     with pytest.raises(NotFoundError):
         governance.export_bundle(released, "bot@none")
+
+
+def test_bundle_says_which_approvals_were_only_claimed(
+    released: Store, gov_policy: Policy, keys: tuple[Path, Path]
+) -> None:
+    """A local `--as` approval is marked unauthenticated in the bundle and by verify; one
+    recorded while serving an authenticated request is not."""
+    with governance.acting_through("cli", authenticated=False):
+        governance.approve(released, gov_policy, R, "approve_changes", "alice")
+    with governance.acting_through("server", authenticated=True):
+        governance.approve(released, gov_policy, R, "approve_changes", "bob")
+    bundle = governance.export_bundle(released, R)
+    flags = {a["approver"]: a["authenticated"] for a in statement(bundle)["predicate"]["approvals"]}
+    assert flags == {"alice": False, "bob": True}
+    assert governance.verify_bundle(bundle).unauthenticated == ["alice (approve_changes)"]

@@ -53,5 +53,10 @@ def verify(
     if not result.ok:
         raise typer.Exit(1)
     out(f"{bundle}: {result.release} {result.decision}, content {result.digest[:12]} verified")
+    if result.unauthenticated:
+        err.print(
+            "approvals by a name that was only claimed (local CLI, not authenticated): "
+            + ", ".join(result.unauthenticated)
+        )
     if not result.signature_checked:
         err.print(f"{result.signatures} signature(s) not checked: pass --key PUB to check them")

@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from clearance.errors import NotFoundError
 from clearance.governance._approvals import approvals
-from clearance.governance._audit import canonical, head
+from clearance.governance._audit import canonical, entries, head
 from clearance.governance._common import now_utc, release_row, row_content_hash, utc
 from clearance.governance._dsse import envelope
+from clearance.governance._identity import IDENTITY_KEY
 from clearance.governance._waivers import active_waivers
 from clearance.store import Check, Release, Store
 
@@ -83,15 +84,7 @@ def _predicate(
         },
         "areas": [_area(a) for a in check.report.get("areas", [])],
         "card": _card(card),
-        "approvals": [
-            {
-                "role": a.role,
-                "approver": a.approver,
-                "content_hash": a.content_hash,
-                "at": a.created_at.isoformat(),
-            }
-            for a in approvals(store, row.name)
-        ],
+        "approvals": _approvals(store, row.name),
         "waivers": [
             {"area": area, **w.model_dump()}
             for area, w in sorted(active_waivers(store, row.name, moment).items())
@@ -99,6 +92,32 @@ def _predicate(
         "audit_head": {"seq": seq, "hash": chain_head},
         "exported_at": moment.isoformat(),
     }
+
+
+def _approvals(store: Store, release: str) -> list[dict[str, Any]]:
+    """The approvals in force, each saying whether its approver was authenticated (a
+    token, through the server) or only named (``--as`` on a local store): taken from the
+    audit entry that recorded it (None for approvals from before that was recorded)."""
+    proven: dict[tuple[str, str, str], bool] = {}
+    for entry in entries(store, subject=release):
+        identity = entry.payload.get(IDENTITY_KEY)
+        if entry.action == "approval.granted" and isinstance(identity, dict):
+            key = (
+                entry.actor,
+                str(entry.payload.get("role")),
+                str(entry.payload.get("content_hash")),
+            )
+            proven[key] = bool(identity.get("authenticated"))
+    return [
+        {
+            "role": a.role,
+            "approver": a.approver,
+            "content_hash": a.content_hash,
+            "at": a.created_at.isoformat(),
+            "authenticated": proven.get((a.approver, a.role, a.content_hash)),
+        }
+        for a in approvals(store, release)
+    ]
 
 
 def _area(area: dict[str, Any]) -> dict[str, Any]:

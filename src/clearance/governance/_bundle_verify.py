@@ -27,6 +27,10 @@ class BundleVerification:
     signatures: int = 0
     signature_checked: bool = False
     problems: list[str] = field(default_factory=list)
+    unauthenticated: list[str] = field(default_factory=list)
+    """Approvals whose approver was only named (``--as`` on a local store), not
+    authenticated by the server: ``approver (role)``. Not a defect of the bundle, but
+    they are only as strong as access to that store."""
 
     @property
     def ok(self) -> bool:
@@ -57,6 +61,11 @@ def verify_bundle(
         signatures=len(bundle["signatures"]),
         signature_checked=key is not None,
         problems=problems,
+        unauthenticated=[
+            f"{a.get('approver')} ({a.get('role')})"
+            for a in predicate.get("approvals", [])
+            if a.get("authenticated") is False
+        ],
     )
 
 
