@@ -65,6 +65,7 @@ def test_latency_regression_is_rolled_back_in_canary_and_router_serves_control(
     assert governance.verify(store).ok
 
 
+@pytest.mark.slow
 def test_healthy_candidate_reaches_full_rollout_only_after_its_approval(
     store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
 ) -> None:

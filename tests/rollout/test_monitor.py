@@ -118,6 +118,7 @@ def test_monitor_reads_the_starter_policy() -> None:
     }
 
 
+@pytest.mark.slow
 def test_no_regression_rarely_rolls_back() -> None:
     # 30 A/A stages through the whole monitor (the vectorised test in tests/stats checks
     # the budget precisely); at alpha 0.05, 6 or more false rollbacks has p < 0.002.

@@ -110,6 +110,23 @@ def broken_driver() -> Iterator[_BrokenDriver]:
     event.remove(Engine, "before_cursor_execute", driver)
 
 
+def _after_first_look(monkeypatch: pytest.MonkeyPatch, action: Any) -> None:
+    """Run ``action`` once the watch has made its first look (so the outage falls in the
+    watch loop, not in its start-up, however loaded the machine is)."""
+    from clearance.rollout import Controller
+
+    tick, fired = Controller.tick, threading.Event()
+
+    def tick_then_act(self: Controller, *args: Any, **kwargs: Any) -> Any:
+        result = tick(self, *args, **kwargs)
+        if not fired.is_set():
+            fired.set()
+            action()
+        return result
+
+    monkeypatch.setattr(Controller, "tick", tick_then_act)
+
+
 def _later(seconds: float, action: Any) -> threading.Timer:
     timer = threading.Timer(seconds, action)
     timer.daemon = True
@@ -127,8 +144,13 @@ def test_watch_rides_out_a_sqlite_outage(
     _started(url, policy)
     capsys.readouterr()
     monkeypatch.setattr(_rollout_watch, "BACKOFF_S", FAST)
-    _later(0.4, lambda: setattr(broken_driver, "down", True))
-    _later(1.4, lambda: setattr(broken_driver, "down", False))
+    _after_first_look(
+        monkeypatch,
+        lambda: (
+            _later(0.2, lambda: setattr(broken_driver, "down", True)),
+            _later(1.2, lambda: setattr(broken_driver, "down", False)),
+        ),
+    )
     code = run(["rollout", "watch", R, "--policy", policy, "--db", url, "--interval", "0.1"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
@@ -151,7 +173,9 @@ def test_watch_gives_up_after_the_outage_limit_with_its_own_code(
     _started(url, policy)
     capsys.readouterr()
     monkeypatch.setattr(_rollout_watch, "BACKOFF_S", FAST)
-    _later(0.3, lambda: setattr(broken_driver, "down", True))
+    _after_first_look(
+        monkeypatch, lambda: _later(0.1, lambda: setattr(broken_driver, "down", True))
+    )
     argv = ["rollout", "watch", R, "--policy", policy, "--db", url, "--interval", "0.1"]
     began = time.monotonic()
     code = run([*argv, "--outage-limit", "1"])
@@ -222,8 +246,10 @@ def test_watch_rides_out_a_postgresql_outage(
     _started(url, policy)
     capsys.readouterr()
     monkeypatch.setattr(_rollout_watch, "BACKOFF_S", FAST)
-    _later(0.6, pg_database.take_away)
-    _later(2.4, pg_database.give_back)
+    _after_first_look(
+        monkeypatch,
+        lambda: (_later(0.3, pg_database.take_away), _later(2.1, pg_database.give_back)),
+    )
     code = run(["rollout", "watch", R, "--policy", policy, "--db", url, "--interval", "0.2"])
     captured = capsys.readouterr()
     assert code == 0, captured.err

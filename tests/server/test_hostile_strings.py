@@ -6,16 +6,12 @@ reason, an incident title, a rollback reason, an approver's name, the audit log,
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-import uvicorn
 import yaml
 
 from clearance import governance
@@ -23,7 +19,7 @@ from clearance.policy import Policy, load_policy
 from clearance.rollout import Change, rollback, start
 from clearance.server import create_app
 from clearance.store import Store
-from server.serverkit import SECRET, policy_data, record_check
+from server.serverkit import SECRET, policy_data, record_check, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 MARK = "data-hostile"
@@ -67,19 +63,8 @@ def hostile(sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 @pytest.fixture
 def served(sqlite_store: Store, hostile: Policy) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(store=sqlite_store, policy=hostile)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(store=sqlite_store, policy=hostile)) as base:
+        yield base
 
 
 def _pages(base: str) -> list[str]:

@@ -6,7 +6,6 @@ state agrees with the audit log."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +18,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 import yaml
 
 from clearance import governance
@@ -27,7 +25,7 @@ from clearance.policy import Policy, load_policy
 from clearance.rollout import status
 from clearance.server import create_app
 from clearance.store import Store
-from server.serverkit import RELEASE, SECRET, policy_data, record_check
+from server.serverkit import RELEASE, SECRET, policy_data, record_check, serving
 
 STAGES = [
     {"stage": "canary", "weight": 0.05},
@@ -53,20 +51,8 @@ def race_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Policy:
 def live(store: Store, race_policy: Policy) -> Iterator[str]:
     """A real uvicorn server on loopback over the store; yields its base URL."""
     record_check(store, race_policy)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(store=store, policy=race_policy)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(store=store, policy=race_policy)) as base:
+        yield base
 
 
 @pytest.fixture

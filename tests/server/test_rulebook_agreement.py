@@ -95,6 +95,7 @@ CASES: dict[str, tuple[Callable[[int], list[str]], Callable[[int], tuple[str, st
 }
 
 
+@pytest.mark.slow
 def test_cli_and_api_agree_with_the_rulebook_on_every_action_and_duty(
     client: TestClient,
     released: str,

@@ -44,6 +44,7 @@ def _operations(app: Any) -> list[Any]:
     return [result.ok() for result in schema.get_all_operations()]
 
 
+@pytest.mark.slow
 def test_api_has_no_server_errors(seeded: tuple[Any, str]) -> None:
     """Every operation, with generated bodies, paths and queries, as an authorized user."""
     app, token = seeded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -69,18 +70,38 @@ def _step(
         show(state, Fmt.table)
 
 
-@rollout_app.command("start")
-def start_cmd(
-    release: ReleaseArg,
-    policy: PolicyOpt = DEFAULT_POLICY,
-    db: DbOpt = None,
-    as_: AsOpt = None,
-    reason: ReasonOpt = None,
-    version: VersionOpt = None,
-) -> None:
-    """Start the rollout in the policy's first stage (``approve_changes``; refused while
-    a guard blocks it)."""
-    _step("start", release, policy, db, as_, reason, version)
+def _step_command(step: str, doc: str) -> Callable[..., None]:
+    """The command for one rollout step: each has the same options."""
+
+    def command(
+        release: ReleaseArg,
+        policy: PolicyOpt = DEFAULT_POLICY,
+        db: DbOpt = None,
+        as_: AsOpt = None,
+        reason: ReasonOpt = None,
+        version: VersionOpt = None,
+    ) -> None:
+        _step(step, release, policy, db, as_, reason, version)
+
+    command.__doc__ = doc
+    command.__name__ = f"{step}_cmd"
+    return command
+
+
+STEP_HELP = {
+    "start": "Start the rollout in the policy's first stage (``approve_changes``; refused "
+    "while a guard blocks it).",
+    "advance": "Enter the next stage now (``approve_changes``; the guards still apply: "
+    "checklist, approvals, incidents).",
+    "pause": "Hold the current stage: traffic stays at its weight, nothing advances "
+    "(approvers and incident responders).",
+    "resume": "Continue a paused stage (``approve_changes``); its observation restarts on "
+    "fresh telemetry.",
+    "rollback": "Send all traffic to the control now (approvers and incident responders). "
+    "Rolling back twice changes nothing.",
+}
+for _name, _doc in STEP_HELP.items():
+    rollout_app.command(_name)(_step_command(_name, _doc))
 
 
 @rollout_app.command("status")
@@ -94,62 +115,6 @@ def status_cmd(
 
     with store_at(db) as store:
         show(status(store, release), fmt)
-
-
-@rollout_app.command("advance")
-def advance_cmd(
-    release: ReleaseArg,
-    policy: PolicyOpt = DEFAULT_POLICY,
-    db: DbOpt = None,
-    as_: AsOpt = None,
-    reason: ReasonOpt = None,
-    version: VersionOpt = None,
-) -> None:
-    """Enter the next stage now (``approve_changes``; the guards still apply: checklist,
-    approvals, incidents)."""
-    _step("advance", release, policy, db, as_, reason, version)
-
-
-@rollout_app.command("pause")
-def pause_cmd(
-    release: ReleaseArg,
-    policy: PolicyOpt = DEFAULT_POLICY,
-    db: DbOpt = None,
-    as_: AsOpt = None,
-    reason: ReasonOpt = None,
-    version: VersionOpt = None,
-) -> None:
-    """Hold the current stage: traffic stays at its weight, nothing advances (approvers
-    and incident responders)."""
-    _step("pause", release, policy, db, as_, reason, version)
-
-
-@rollout_app.command("resume")
-def resume_cmd(
-    release: ReleaseArg,
-    policy: PolicyOpt = DEFAULT_POLICY,
-    db: DbOpt = None,
-    as_: AsOpt = None,
-    reason: ReasonOpt = None,
-    version: VersionOpt = None,
-) -> None:
-    """Continue a paused stage (``approve_changes``); its observation restarts on fresh
-    telemetry."""
-    _step("resume", release, policy, db, as_, reason, version)
-
-
-@rollout_app.command("rollback")
-def rollback_cmd(
-    release: ReleaseArg,
-    policy: PolicyOpt = DEFAULT_POLICY,
-    db: DbOpt = None,
-    as_: AsOpt = None,
-    reason: ReasonOpt = None,
-    version: VersionOpt = None,
-) -> None:
-    """Send all traffic to the control now (approvers and incident responders). Rolling
-    back twice changes nothing."""
-    _step("rollback", release, policy, db, as_, reason, version)
 
 
 @rollout_app.command("watch")
@@ -192,7 +157,9 @@ def watch_cmd(
 @rollout_app.command("simulate")
 def simulate_cmd(
     n: Annotated[int, typer.Option("--n", help="Number of requests (both arms).")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same events).")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Random seed (same seed and --start, same events).")
+    ] = 0,
     weight: Annotated[
         list[float] | None,
         typer.Option(help="Candidate traffic share; repeat for consecutive stages."),
