@@ -82,15 +82,20 @@ async def post_events(request: Request, state: State, who: Sender) -> IngestRepo
     anyone else); each batch is recorded in the audit log as ``telemetry.ingested``."""
     events = _parse(await _read_body(request))
     try:
-        report = await run_in_threadpool(ingest, state.store, events, keep_rejects=MAX_EVENTS)
+        return await run_in_threadpool(_store_and_record, state, who.name, events)
     except (OverflowError, OSError) as exc:
         # A number beyond what a timestamp or a column can hold (ts=1e300, 1e400).
         raise DataError(
             f"an event holds a value out of range: {exc}",
             fix="send finite values; 'ts' as seconds since the epoch or ISO 8601",
         ) from None
+
+
+def _store_and_record(state: ServerState, sender: str, events: list[Any]) -> IngestReport:
+    """Ingest the batch and audit who sent it, in one trip to the thread pool."""
+    report = ingest(state.store, events, keep_rejects=MAX_EVENTS)
     if events:
-        await run_in_threadpool(_audit, state, who.name, events, report)
+        _audit(state, sender, events, report)
     return report
 
 
