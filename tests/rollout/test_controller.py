@@ -228,3 +228,23 @@ def test_two_controllers_looking_at_once_advance_a_stage_once(
         state = status(store, name)
         assert [h.label for h in state.history] == ["offline_evals", "internal_dogfood"]
         assert actions(store, name).count("rollout.advanced") == 1
+
+
+def test_completing_from_the_last_stage_still_needs_the_checklist_and_no_incident(
+    store: Store, guards: FakeGuards, release: Callable[..., str]
+) -> None:
+    """Completing enters no stage (so no stage approvals), but a checklist that no longer
+    clears or a confirmed severe incident still refuses it."""
+    from rollout.kit import policy_data
+
+    data = policy_data()
+    data["rollout"]["stages"] = [{"stage": "canary", "weight": 0.2, "approvals": ["own_evals"]}]
+    policy = Policy.model_validate(data)
+    name = release()
+    start(store, policy, name, guards, Change("alice", now=T0))
+    guards.approved.clear()  # approvals do not matter for completing
+    guards.incidents.append("#1 critical: leak")
+    with pytest.raises(UsageError, match="may not complete its rollout: severe incident"):
+        advance(store, policy, name, guards, Change("bob", now=T0 + 1))
+    guards.incidents.clear()
+    assert advance(store, policy, name, guards, Change("bob", now=T0 + 2)).status == "completed"

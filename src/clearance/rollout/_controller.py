@@ -234,7 +234,7 @@ def _require_active(row: RolloutRow, verb: str) -> None:
 def _refuse_if_unchecked(guards: Guards, release: str, stage: Stage) -> None:
     """Completing from the last stage enters no stage, but still needs a cleared checklist
     under this policy and no severe incident."""
-    found = [b for b in blockers(guards, release, stage) if not b.startswith("approval")]
+    found = blockers(guards, release, stage.model_copy(update={"approvals": []}))
     if found:
         raise UsageError(
             f"release '{release}' may not complete its rollout: {'; '.join(found)}",

@@ -18,7 +18,6 @@ from jinja2 import Environment, FileSystemLoader
 
 from clearance import governance
 from clearance.errors import ClearanceError, PermissionDenied
-from clearance.release import as_step
 from clearance.server._auth import Principal, cookie_principal
 from clearance.server._queries import list_releases, redacted
 from clearance.server._state import ServerState, state_of
@@ -174,15 +173,14 @@ def rollout_step(
     csrf: Annotated[str, Form()],
     version: Annotated[int | None, Form()] = None,
 ) -> RedirectResponse:
-    """Start, advance, pause or resume the rollout (roll back has its own form). The form
+    """Start, advance, pause or resume the rollout (roll back has its own form, with a
+    reason; an unknown step is refused by the same :func:`steer` as the API's). The form
     carries the rollout version the page showed: a stale one is refused, not applied."""
     from clearance.server.api.rollouts import ChangeRequest, do_step
 
     who = user(request)
     check_form(request, who, csrf)
     state = state_of(request)
-    if step not in ("start", "advance", "pause", "resume"):
-        return _act(who, name, lambda: as_step("?" + step), "")
     body = ChangeRequest(reason="from the dashboard", expected_version=version)
     return _act(who, name, lambda: do_step(state, name, who, step, body), f"Rollout: {step} done.")
 
