@@ -28,7 +28,7 @@ def test_clear_pass_and_clear_fail_and_inconclusive() -> None:
     assert bad.reasons[0].startswith("safety:")
     small = decide(p, evidence(outcomes("harmful-refusal", [True] * 19 + [False])))
     gate = small.area("safety").gates[0]
-    assert gate.status == "warn"
+    assert gate.status == "inconclusive"
     assert "needs >= " in gate.note
     assert small.decision == "blocked"
 

@@ -69,15 +69,40 @@ def test_junit_parses_with_one_case_per_gate(report: Report, tmp_path: Path) -> 
     assert not cases["reliability.error_rate"].result  # advisory: never a failure
 
 
-def test_junit_skips_not_evaluated(tmp_path: Path) -> None:
+def _latency_case(tmp_path: Path, **gates: object) -> object:
     made = decide(
-        policy({"latency": [{"metric": "latency.p95_ms", "max": 1}]}),
+        policy({"latency": [{"metric": "latency.p95_ms", "max": 1}], **gates}),
         evidence(outcomes("x", [True])),
     )
     path = tmp_path / "junit.xml"
     path.write_text(render_junit(made), encoding="utf-8")
-    case = next(c for s in JUnitXml.fromfile(str(path)) for c in s)
-    assert any(isinstance(r, Skipped) for r in case.result)
+    return next(c for s in JUnitXml.fromfile(str(path)) for c in s if c.name == "latency.p95_ms")
+
+
+def test_junit_fails_a_blocking_gate_that_was_not_evaluated(tmp_path: Path) -> None:
+    case = _latency_case(tmp_path)
+    assert any(isinstance(r, Failure) for r in case.result)  # type: ignore[attr-defined]
+
+
+def test_junit_skips_not_evaluated_only_where_the_policy_allows_it(tmp_path: Path) -> None:
+    case = _latency_case(tmp_path, allow_not_evaluated=["latency"])
+    assert any(isinstance(r, Skipped) for r in case.result)  # type: ignore[attr-defined]
+    assert not any(isinstance(r, Failure) for r in case.result)  # type: ignore[attr-defined]
+
+
+def test_junit_fails_a_blocking_inconclusive_gate(tmp_path: Path) -> None:
+    made = decide(
+        policy(
+            {"safety": [{"metric": "harmful-refusal.refusal_rate", "min": 0.9}]},
+            [{"builtin": "harmful-refusal"}],
+        ),
+        evidence(outcomes("harmful-refusal", [True] * 19 + [False])),
+    )
+    path = tmp_path / "junit.xml"
+    path.write_text(render_junit(made), encoding="utf-8")
+    case = next(c for s in JUnitXml.fromfile(str(path)) for c in s if "refusal" in c.name)
+    assert made.area("safety").status == "inconclusive"
+    assert any(isinstance(r, Failure) for r in case.result)
 
 
 def test_html_is_self_contained_with_charts(report: Report) -> None:

@@ -5,7 +5,14 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from clearance.errors import UsageError
-from clearance.stats import mcnemar_exact_p, mcnemar_test, paired_bootstrap
+from clearance.stats import (
+    PairedStatistic,
+    mcnemar_exact_p,
+    paired_mean_test,
+    paired_rate_test,
+    paired_ratio_interval,
+    tango_interval,
+)
 
 
 def test_mcnemar_exact_p_matches_the_binomial_test() -> None:
@@ -22,27 +29,41 @@ def _pairs(b: int, c: int, same: int) -> tuple[np.ndarray, np.ndarray]:
     return cand, base
 
 
-def test_mcnemar_one_sided_p_at_zero_margin_is_the_exact_tail() -> None:
-    cand, base = _pairs(14, 4, 82)
-    result = mcnemar_test(cand, base, alternative="superiority")
-    assert result.p_value == pytest.approx(sps.binom.sf(13, 18, 0.5))
-    assert result.estimate == pytest.approx(0.10)
+def test_identical_outputs_on_three_samples_do_not_pass_non_inferiority() -> None:
+    result = paired_rate_test(*_pairs(0, 0, 3), margin=0.05)
+    assert result.decision == "inconclusive"
+    assert result.interval[0] < -0.5
+
+
+def test_identical_outputs_on_400_samples_pass_non_inferiority() -> None:
+    result = paired_rate_test(*_pairs(0, 0, 400), margin=0.05)
     assert result.decision == "pass"
+    assert result.interval[0] > -0.05
 
 
-def test_mcnemar_non_inferiority_decisions() -> None:
-    worse = mcnemar_test(*_pairs(2, 40, 958), margin=0.01)
-    assert worse.decision == "fail"
-    assert worse.interval[1] < -0.01
-    tiny = mcnemar_test(*_pairs(1, 1, 8), margin=0.05)
-    assert tiny.decision == "inconclusive"
-    same = mcnemar_test(*_pairs(0, 0, 5000), margin=0.01)
-    assert same.decision == "pass"
+def test_identical_outputs_on_30_samples_are_not_enough_for_margin_005() -> None:
+    assert paired_rate_test(*_pairs(0, 0, 30), margin=0.05).decision == "inconclusive"
+
+
+def test_the_decision_is_the_position_of_the_printed_interval() -> None:
+    for b, c, same in [(2, 40, 958), (14, 4, 82), (1, 1, 8), (0, 0, 5000), (30, 31, 300)]:
+        r = paired_rate_test(*_pairs(b, c, same), margin=0.01)
+        lo, hi = r.interval
+        expected = "pass" if lo > -0.01 else "fail" if hi <= -0.01 else "inconclusive"
+        assert r.decision == expected
+
+
+def test_tango_is_close_to_the_published_score_interval() -> None:
+    # Tango (1998) score interval for b=40, c=20, n=160 is about (0.0305, 0.2183);
+    # ours is continuity-corrected, so it contains it and is a little wider.
+    lo, hi = tango_interval(40, 20, 160)
+    assert lo <= 0.0305 and hi >= 0.2183
+    assert lo > 0.02 and hi < 0.23
 
 
 def test_lower_is_better_flips_the_orientation() -> None:
     cand, base = _pairs(2, 40, 958)  # candidate has fewer 1s: good if 1 = failure
-    result = mcnemar_test(cand, base, margin=0.0, higher_is_better=False)
+    result = paired_rate_test(cand, base, margin=0.0, higher_is_better=False)
     assert result.decision == "pass"
     assert result.estimate < 0
 
@@ -51,27 +72,52 @@ def test_lower_is_better_flips_the_orientation() -> None:
 @given(st.integers(0, 30), st.integers(0, 30), st.integers(1, 100))
 def test_swapping_arms_mirrors_the_interval(b: int, c: int, same: int) -> None:
     cand, base = _pairs(b, c, same)
-    ab = mcnemar_test(cand, base)
-    ba = mcnemar_test(base, cand)
-    assert ab.interval[0] == pytest.approx(-ba.interval[1])
+    ab = paired_rate_test(cand, base)
+    ba = paired_rate_test(base, cand)
+    assert ab.interval[0] == pytest.approx(-ba.interval[1], abs=1e-9)
     assert ab.interval[0] <= ab.estimate <= ab.interval[1]
 
 
-def test_paired_bootstrap_detects_a_shift_and_respects_the_margin() -> None:
+def test_paired_scores_detect_a_shift_and_respect_the_margin() -> None:
     rng = np.random.default_rng(3)
     base = rng.uniform(0, 1, 400)
     cand = np.clip(base + rng.normal(0.05, 0.05, 400), 0, 1)
-    sup = paired_bootstrap(cand, base, alternative="superiority", n_resamples=2000)
+    sup = paired_mean_test([[v] for v in cand], [[v] for v in base], alternative="superiority")
     assert sup.decision == "pass"
-    assert sup.p_value < 0.01
-    far = paired_bootstrap(cand, base, alternative="superiority", margin=0.2)
+    far = paired_mean_test(
+        [[v] for v in cand], [[v] for v in base], alternative="superiority", margin=0.2
+    )
     assert far.decision == "fail"
+
+
+def test_identical_scores_on_three_samples_do_not_pass() -> None:
+    same = [[0.7], [0.9], [0.4]]
+    assert paired_mean_test(same, same, margin=0.05).decision == "inconclusive"
+
+
+def test_repeats_are_nested_in_their_sample() -> None:
+    # 20 samples x 10 repeats: the unit is the sample, so n is 20
+    rng = np.random.default_rng(0)
+    cand = tuple(rng.integers(0, 2, 10).astype(float) for _ in range(20))
+    base = tuple(rng.integers(0, 2, 10).astype(float) for _ in range(20))
+    stat = PairedStatistic(cand, base)
+    assert stat.n == 20
+    assert not stat.tango
+
+
+def test_paired_cost_ratio_of_identical_arms_is_exactly_zero() -> None:
+    costs = np.random.default_rng(1).lognormal(-8, 0.6, 300)
+    increase, (lo, hi) = paired_ratio_interval(costs, costs)
+    assert increase == 0.0
+    assert lo == pytest.approx(0.0) and hi == pytest.approx(0.0)
 
 
 def test_paired_inputs_are_checked() -> None:
     with pytest.raises(UsageError):
-        paired_bootstrap([1.0, 2.0], [1.0])
+        paired_rate_test([1, 0], [1])
     with pytest.raises(UsageError):
-        mcnemar_test([0, 2], [1, 1])
+        paired_rate_test([0, 2], [1, 1])
     with pytest.raises(UsageError):
-        mcnemar_test([0, 1], [1, 1], alternative="other")  # type: ignore[arg-type]
+        paired_rate_test([0, 1], [1, 1], alternative="other")  # type: ignore[arg-type]
+    with pytest.raises(UsageError):
+        paired_ratio_interval([1.0], [0.0])

@@ -37,7 +37,10 @@ def _fmt(value: float | None) -> str:
 
 
 def _ci(gate: GateReport) -> str:
-    return f"[{_fmt(gate.ci[0])}, {_fmt(gate.ci[1])}]" if gate.ci else ""
+    if not gate.ci:
+        return ""
+    lo, hi = gate.ci
+    return f"[{'-inf' if lo is None else _fmt(lo)}, {'inf' if hi is None else _fmt(hi)}]"
 
 
 def evidence_sections(report: Report) -> list[Section]:
@@ -97,7 +100,12 @@ def _safety(report: Report) -> str:
 
 
 def _failures(report: Report) -> str:
-    bad = [(a, g) for a in report.areas for g in a.gates if g.status in ("fail", "warn")]
+    bad = [
+        (a, g)
+        for a in report.areas
+        for g in a.gates
+        if g.status in ("fail", "inconclusive", "warn")
+    ]
     if not bad:
         return "No gate failed or was inconclusive in this check."
     lines = [

@@ -54,7 +54,7 @@ def _metrics(report: Report) -> list[dict[str, Any]]:
                 "value": f"{gate.value:.6g}",
                 "slice": area.area,
             }
-            if gate.ci:
+            if gate.ci and None not in gate.ci:
                 item["confidenceInterval"] = {
                     "lowerBound": f"{gate.ci[0]:.6g}",
                     "upperBound": f"{gate.ci[1]:.6g}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -35,7 +36,7 @@ def decide(
         waivers: active waivers by area.
         examples: prompt text by (suite, sample id), for the failing-sample examples.
     """
-    confidence = policy.gates.confidence
+    confidence = policy.gates.level()
     cand = MetricBook(evidence.candidate, policy, evidence, confidence)
     base = (
         MetricBook(evidence.baseline, policy, evidence, confidence)
@@ -43,8 +44,11 @@ def decide(
         else None
     )
     waivers = waivers or {}
-    areas = [_area(policy, area, cand, base, waivers.get(area)) for area in AREAS]
-    reasons = _reasons(policy, areas)
+    judged = {area: _judge_area(policy, area, cand, base, confidence) for area in AREAS}
+    areas = [_area(area, judged[area], waivers.get(area)) for area in AREAS]
+    allowed = policy.gates.allow_not_evaluated
+    areas = [a.model_copy(update={"blocks": _blocking(a, allowed)}) for a in areas]
+    reasons = [f"{a.area}: {a.summary}" for a in areas if a.blocks]
     return Report(
         system=policy.system.name,
         candidate=evidence.candidate.label,
@@ -56,16 +60,30 @@ def decide(
         policy_hash=policy.source.digest if policy.source is not None else "",
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         examples=_examples(evidence, areas, examples or {}, _secrets(policy)),
+        confidence=confidence,
+        noise_block_chance=_noise_block_chance([r for rs in judged.values() for r in rs]),
     )
 
 
-def _area(
-    policy: Policy, area: Area, cand: MetricBook, base: MetricBook | None, waiver: WaiverInfo | None
-) -> AreaReport:
-    results = [
-        judge(g, cand.get(g.metric), base.get(g.metric) if base else None, policy.gates.confidence)
+def _judge_area(
+    policy: Policy, area: Area, cand: MetricBook, base: MetricBook | None, confidence: float
+) -> list[GateResult]:
+    return [
+        judge(g, cand.get(g.metric), base.get(g.metric) if base else None, confidence)
         for g in getattr(policy.gates, area)
     ]
+
+
+def _noise_block_chance(results: list[GateResult]) -> float | None:
+    """One minus the product of the blocking statistical gates' pass chances (treating
+    the gates as independent): how often noise alone would block an identical release."""
+    chances = [r.pass_chance for r in results if r.blocking and r.pass_chance is not None]
+    if not chances:
+        return None
+    return 1.0 - math.prod(chances)
+
+
+def _area(area: Area, results: list[GateResult], waiver: WaiverInfo | None) -> AreaReport:
     gates = [_gate_report(r) for r in results]
     status = _status(results)
     summary = _summary(area, status, results)
@@ -82,26 +100,22 @@ def _area(
 
 
 def _status(results: list[GateResult]) -> AreaStatus:
+    """The worst blocking gate's status; ``warn`` when only advisory gates are unhappy."""
+    blocking = {r.status for r in results if r.blocking}
+    for status in ("fail", "inconclusive", "not_evaluated"):
+        if status in blocking:
+            return status
     if not results or all(r.status == "not_evaluated" for r in results):
         return "not_evaluated"
-    if any(r.status == "fail" for r in results):
-        return "fail"
-    if any(r.status in ("warn", "not_evaluated") for r in results):
+    if any(r.status != "pass" for r in results):
         return "warn"
     return "pass"
 
 
 def _blocking(area: AreaReport, allowed: list[Area]) -> bool:
-    if area.status in ("pass", "waived"):
-        return False
     if area.status == "not_evaluated":
         return area.area not in allowed
-    return any(g.blocking and g.status != "pass" for g in area.gates)
-
-
-def _reasons(policy: Policy, areas: list[AreaReport]) -> list[str]:
-    allowed = policy.gates.allow_not_evaluated
-    return [f"{a.area}: {a.summary}" for a in areas if _blocking(a, allowed)]
+    return area.status in ("fail", "inconclusive")
 
 
 def _summary(area: Area, status: AreaStatus, results: list[GateResult]) -> str:
@@ -118,7 +132,9 @@ def _summary(area: Area, status: AreaStatus, results: list[GateResult]) -> str:
 def _gate_line(r: GateResult) -> str:
     if r.status == "not_evaluated":
         return f"{r.metric} not evaluated ({r.note or 'no evidence'})"
-    word = {"fail": "fails", "warn": "is inconclusive" if r.blocking else "warns"}[r.status]
+    word = {"fail": "fails", "inconclusive": "is inconclusive", "warn": "warns"}.get(
+        r.status, r.status
+    )
     text = f"{r.metric} = {_fmt(r.value)} {word} ({r.threshold})"
     return text + (f": {r.note}" if r.note else "")
 
@@ -133,7 +149,7 @@ def _gate_report(r: GateResult) -> GateReport:
     return GateReport(
         metric=r.metric,
         value=r.value,
-        ci=list(r.ci) if r.ci else None,
+        ci=[v if math.isfinite(v) else None for v in r.ci] if r.ci else None,
         threshold=r.threshold,
         status=r.status,
         blocking=r.blocking,
@@ -142,6 +158,10 @@ def _gate_report(r: GateResult) -> GateReport:
         baseline=r.baseline,
         failing_samples=list(r.failing[:20]),
         categories=[CategoryResult(category=c, value=v, n=n) for c, (v, n) in r.categories.items()],
+        difference=r.difference,
+        difference_ci=list(r.difference_ci) if r.difference_ci else None,
+        method=r.method,
+        pass_chance=r.pass_chance,
     )
 
 

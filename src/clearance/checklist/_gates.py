@@ -2,12 +2,16 @@
 
 A bound passes only when the whole confidence interval is on the right side of it and
 fails when the whole interval is on the wrong side; in between the samples cannot tell,
-so the gate says how many samples it would need instead of passing.
+so the gate is ``inconclusive`` (it blocks) and says how many samples would decide it at
+the observed value, with the power that number buys. A paired gate is decided the same
+way by the interval for the paired difference. An advisory gate (``severity: warn``)
+that does not pass is ``warn`` and never blocks.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,15 +20,31 @@ import numpy as np
 from clearance.checklist._metrics import Estimate
 from clearance.errors import UsageError
 from clearance.policy import Gate
-from clearance.stats import mcnemar_test, paired_bootstrap, wilson_interval
+from clearance.stats import (
+    PairedStatistic,
+    Requirement,
+    Side,
+    Statistic,
+    boundary,
+    required_samples,
+    verdict,
+)
 from clearance.stats._intervals import Interval
 
-GateStatus = Literal["pass", "fail", "warn", "not_evaluated"]
+GateStatus = Literal["pass", "fail", "inconclusive", "warn", "not_evaluated"]
+POWER = 0.8
+"""Power at which "needs >= N samples" is quoted."""
 
 
 @dataclass(frozen=True)
 class GateResult:
-    """A judged gate. ``blocking`` is false for advisory (``severity: warn``) gates."""
+    """A judged gate. ``blocking`` is false for advisory (``severity: warn``) gates.
+
+    ``ci`` is the metric's interval; a paired gate decides on ``difference_ci``, the
+    interval of candidate minus baseline; ``pass_chance`` is the chance that a release
+    identical to the baseline passes this gate by its statistics alone (None when not
+    computable).
+    """
 
     metric: str
     value: float | None
@@ -37,57 +57,65 @@ class GateResult:
     baseline: float | None = None
     failing: tuple[str, ...] = ()
     categories: dict[str, tuple[float, int]] = field(default_factory=dict)
+    difference: float | None = None
+    difference_ci: Interval | None = None
+    method: str = ""
+    pass_chance: float | None = None
+
+
+@dataclass(frozen=True)
+class _Claim:
+    status: GateStatus
+    note: str
+    ci: Interval | None = None
+    difference: float | None = None
+    method: str = ""
+    pass_chance: float | None = None
 
 
 def judge(gate: Gate, cand: Estimate, base: Estimate | None, confidence: float) -> GateResult:
     """Judge ``gate`` on the candidate's estimate (and the baseline's, for comparisons)."""
-    blocking = gate.severity == "fail"
-    threshold = describe(gate)
     if not cand.known:
-        return GateResult(
-            gate.metric,
-            None,
-            None,
-            threshold,
-            "not_evaluated",
-            blocking,
-            cand.note or "no evidence",
-        )
+        return _result(gate, cand, base, _Claim("not_evaluated", cand.note or "no evidence"))
     if gate.min_samples and cand.n < gate.min_samples:
-        return _result(
-            gate,
-            cand,
-            base,
-            threshold,
-            "warn",
-            f"needs >= {gate.min_samples} samples, has {cand.n}",
+        claim = _Claim(
+            "inconclusive",
+            f"needs >= {gate.min_samples} samples (gate.min_samples), has {cand.n}",
         )
-    statuses: list[tuple[GateStatus, str]] = []
+        return _result(gate, cand, base, claim)
+    claims: list[_Claim] = []
     if gate.min is not None or gate.max is not None:
-        statuses.append(_bound(gate, cand, confidence))
+        claims.append(_bound(gate, cand, base, confidence))
     if gate.vs_baseline:
-        statuses.append(_versus(gate, cand, base, confidence))
-    status, note = _combine(statuses)
-    if status == "fail" and not blocking:
+        claims.append(_versus(gate, cand, base, confidence))
+    return _result(gate, cand, base, _combine(claims))
+
+
+def _result(gate: Gate, cand: Estimate, base: Estimate | None, claim: _Claim) -> GateResult:
+    blocking = gate.severity == "fail"
+    status = claim.status
+    note = claim.note
+    if not blocking and status in ("fail", "inconclusive"):
+        note = f"advisory, does not block: {'fails' if status == 'fail' else 'inconclusive'}" + (
+            f"; {note}" if note else ""
+        )
         status = "warn"
-    return _result(gate, cand, base, threshold, status, note)
-
-
-def _result(
-    gate: Gate, cand: Estimate, base: Estimate | None, threshold: str, status: GateStatus, note: str
-) -> GateResult:
     return GateResult(
         gate.metric,
         cand.value,
         cand.ci,
-        threshold,
+        describe(gate),
         status,
-        gate.severity == "fail",
+        blocking,
         _join(cand.note, note),
         cand.n,
         base.value if base is not None else None,
         cand.failing if status != "pass" else (),
         cand.categories,
+        claim.difference,
+        claim.ci,
+        claim.method,
+        claim.pass_chance,
     )
 
 
@@ -95,10 +123,28 @@ def _join(*notes: str) -> str:
     return "; ".join(n for n in notes if n)
 
 
-def _combine(statuses: list[tuple[GateStatus, str]]) -> tuple[GateStatus, str]:
-    order: dict[GateStatus, int] = {"fail": 3, "not_evaluated": 2, "warn": 1, "pass": 0}
-    worst = max(statuses, key=lambda s: order[s[0]])
-    return worst[0], _join(*(note for _, note in statuses))
+_ORDER: dict[GateStatus, int] = {
+    "fail": 4,
+    "inconclusive": 3,
+    "not_evaluated": 2,
+    "warn": 1,
+    "pass": 0,
+}
+
+
+def _combine(claims: list[_Claim]) -> _Claim:
+    worst = max(claims, key=lambda c: _ORDER[c.status])
+    versus = next((c for c in claims if c.difference is not None), None)
+    chances = [c.pass_chance for c in claims]
+    chance = math.prod(c for c in chances if c is not None) if None not in chances else None
+    return _Claim(
+        worst.status,
+        _join(*(c.note for c in claims)),
+        versus.ci if versus is not None else None,
+        versus.difference if versus is not None else None,
+        _join(*(c.method for c in claims)),
+        chance,
+    )
 
 
 def describe(gate: Gate) -> str:
@@ -113,86 +159,114 @@ def describe(gate: Gate) -> str:
     return " and ".join(parts)
 
 
-def _bound(gate: Gate, est: Estimate, confidence: float) -> tuple[GateStatus, str]:
+# --------------------------------------------------------------------------- bounds
+
+
+def _bound(gate: Gate, est: Estimate, base: Estimate | None, confidence: float) -> _Claim:
     assert est.value is not None
     lo, hi = est.ci if est.ci is not None else (est.value, est.value)
+    truth = base if base is not None and base.statistic is not None else est
+    chance = _bound_chance(gate, truth, est.n, confidence)
     if gate.min is not None and hi < gate.min:
-        return "fail", f"upper bound {hi:.4g} is below {gate.min:g}"
+        return _Claim("fail", f"upper bound {hi:.4g} is below {gate.min:g}", pass_chance=chance)
     if gate.max is not None and lo > gate.max:
-        return "fail", f"lower bound {lo:.4g} is above {gate.max:g}"
+        return _Claim("fail", f"lower bound {lo:.4g} is above {gate.max:g}", pass_chance=chance)
     low_ok = gate.min is None or lo >= gate.min
     high_ok = gate.max is None or hi <= gate.max
     if low_ok and high_ok:
-        return "pass", ""
-    bound = gate.min if not low_ok else gate.max
+        return _Claim("pass", "", pass_chance=chance)
+    side: Side = "min" if not low_ok else "max"
+    bound = gate.min if side == "min" else gate.max
     assert bound is not None
-    return "warn", "inconclusive: the interval straddles the bound; " + _needed(
-        est, bound, confidence
+    return _Claim(
+        "inconclusive",
+        "inconclusive: the interval straddles the bound; " + _needed(est, side, bound, confidence),
+        pass_chance=chance,
     )
 
 
-def _needed(est: Estimate, bound: float, confidence: float) -> str:
-    """How many samples would let the interval clear the bound, at the observed value."""
+def _bound_chance(gate: Gate, est: Estimate, n: int, confidence: float) -> float | None:
+    stat = est.statistic
+    if stat is None or n < 1:
+        return None
+    chance = 1.0
+    for side, bound in (("min", gate.min), ("max", gate.max)):
+        if bound is not None:
+            chance *= stat.pass_probability(side, bound, n, confidence)  # type: ignore[arg-type]
+    return chance
+
+
+def _needed(est: Estimate, side: Side, bound: float, confidence: float) -> str:
+    """How many samples would show the bound at the observed value, and with what power."""
+    stat = est.statistic
     assert est.value is not None
-    assert est.ci is not None
-    if est.value == bound or est.n == 0:
-        return "the estimate sits on the bound: no sample size can decide it"
-    if est.binary:
-        needed = _wilson_needed(est.value, bound, est.n, confidence)
-    else:
-        # The interval's width on the bound's side shrinks like 1/sqrt(n).
-        side = est.ci[1] - est.value if bound > est.value else est.value - est.ci[0]
-        needed = math.ceil(est.n * (side / abs(bound - est.value)) ** 2)
-    return f"needs >= {max(needed, est.n + 1)} samples, has {est.n}"
-
-
-def _wilson_needed(p: float, bound: float, n: int, confidence: float) -> int:
-    """Smallest sample size whose Wilson interval at proportion ``p`` excludes ``bound``."""
-    size = n
-    while size < 10_000_000:
-        size = math.ceil(size * 1.25) + 1
-        lo, hi = wilson_interval(round(p * size), size, confidence)
-        if (bound > p and hi <= bound) or (bound < p and lo >= bound):
-            return size
-    return size
-
-
-def _versus(
-    gate: Gate, cand: Estimate, base: Estimate | None, confidence: float
-) -> tuple[GateStatus, str]:
-    if base is None or not base.known:
-        return "not_evaluated", "no baseline result to compare with"
-    ids = sorted(set(cand.per_sample) & set(base.per_sample))
-    if len(ids) < 2:
-        return "not_evaluated", (
-            "not comparable sample by sample: needs the same samples "
-            "scored on candidate and baseline"
+    wrong = est.value <= bound if side == "min" else est.value >= bound
+    if wrong:
+        return (
+            f"the estimate {est.value:.4g} is not inside the bound: more samples are more "
+            "likely to show it fails than passes"
         )
-    a = np.array([cand.per_sample[i] for i in ids])
-    b = np.array([base.per_sample[i] for i in ids])
-    test = mcnemar_test if cand.binary and base.binary and _is_binary(a, b) else paired_bootstrap
+    if stat is None:
+        return "no interval to narrow"
+    req = _requirement(lambda n: stat.pass_probability(side, bound, n, confidence), stat)
+    return req.message if req is not None else "even 200,000 samples would not decide it"
+
+
+def _requirement(probability: Callable[[int], float], stat: Statistic) -> Requirement | None:
+    return required_samples(probability, stat.n, power=POWER, cap=200_000)
+
+
+# --------------------------------------------------------------------------- paired
+
+
+def _versus(gate: Gate, cand: Estimate, base: Estimate | None, confidence: float) -> _Claim:
+    if base is None or not base.known or not base.per_sample:
+        return _Claim("not_evaluated", "no baseline result to compare with")
+    ours, theirs = set(cand.per_sample), set(base.per_sample)
+    if ours != theirs:
+        return _Claim(
+            "inconclusive",
+            f"candidate and baseline were scored on different samples ({len(ours - theirs)} "
+            f"on the candidate only, {len(theirs - ours)} on the baseline only, "
+            f"{len(ours & theirs)} on both): run 'clearance eval' for both on the same suite",
+        )
+    ids = sorted(ours)
     assert gate.vs_baseline is not None
     try:
-        result = test(
-            a,
-            b,
-            margin=gate.margin,
-            alternative=gate.vs_baseline,
-            higher_is_better=gate.higher_is_better,
-            confidence=confidence,
+        stat = PairedStatistic(
+            tuple(np.asarray(cand.per_sample[i], dtype=float) for i in ids),
+            tuple(np.asarray(base.per_sample[i], dtype=float) for i in ids),
+            sign=1.0 if gate.higher_is_better else -1.0,
+            bounds=_span(cand, base),
         )
+        bound = boundary(gate.margin, gate.vs_baseline)
     except UsageError as exc:
-        return "not_evaluated", str(exc)
+        return _Claim("not_evaluated", str(exc))
+    interval = stat.interval(confidence)
+    decision = verdict(stat.improvement(confidence), bound)
+    chance = stat.pass_probability("min", bound, stat.n, confidence, null=True)
     diff = (
-        f"difference {result.estimate:+.4g} [{result.interval[0]:+.4g}, "
-        f"{result.interval[1]:+.4g}] on {result.n} paired samples"
+        f"difference {stat.estimate:+.4g} [{interval[0]:+.4g}, {interval[1]:+.4g}] "
+        f"on {stat.n} paired samples"
     )
-    if result.decision == "pass":
-        return "pass", diff
-    if result.decision == "fail":
-        return "fail", diff
-    return "warn", f"inconclusive: {diff}"
+    note = diff
+    if decision == "inconclusive":
+        req = _requirement(lambda n: stat.pass_probability("min", bound, n, confidence), stat)
+        how = req.message if req is not None else _hopeless(stat, bound)
+        note = f"inconclusive: {diff}; {how}"
+    return _Claim(decision, note, interval, stat.estimate, stat.method, chance)
 
 
-def _is_binary(a: np.ndarray, b: np.ndarray) -> bool:
-    return bool(np.all(np.isin(a, (0.0, 1.0))) and np.all(np.isin(b, (0.0, 1.0))))
+def _hopeless(stat: PairedStatistic, bound: float) -> str:
+    if stat.sign * stat.estimate <= bound:
+        return (
+            "the observed difference is not inside the margin: more samples are more "
+            "likely to show it fails than passes"
+        )
+    return "even 200,000 samples would not decide it"
+
+
+def _span(cand: Estimate, base: Estimate) -> tuple[float, float] | None:
+    if cand.bounds is None or base.bounds is None:
+        return None
+    return min(cand.bounds[0], base.bounds[0]), max(cand.bounds[1], base.bounds[1])

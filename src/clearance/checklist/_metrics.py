@@ -11,7 +11,7 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
@@ -20,33 +20,41 @@ from clearance.checklist._evidence import Evidence, Outcome, Side
 from clearance.evals.scorers import detect_pii, find_leaks
 from clearance.policy import BUILTIN_SUITES, Policy
 from clearance.stats import (
-    bootstrap_mean_interval,
-    bootstrap_quantile_interval,
-    bootstrap_statistics,
-    wilson_interval,
+    MeanStatistic,
+    QuantileStatistic,
+    RateStatistic,
+    RatioStatistic,
+    Statistic,
 )
 
 Interval = tuple[float, float]
+SCORE_RANGE = (0.0, 1.0)
+"""The range scorers give; a score outside it widens the range to the values seen."""
 
 
 @dataclass(frozen=True)
 class Estimate:
     """A metric's value, its interval, the sample count and per-sample values.
 
-    ``per_sample`` maps sample id to that sample's value (mean over repeats), so a gate
-    can pair candidate and baseline on the same samples. ``binary`` says the per-sample
-    values are 0/1 (McNemar applies). ``failing`` lists sample ids behind a bad value.
+    ``per_sample`` maps sample id to that sample's values (one per repeat), so a gate
+    can pair candidate and baseline on the same samples with the sample as the unit.
+    ``statistic`` is what the interval came from (and what power is computed on);
+    ``bounds`` the range one value can take. ``failing`` lists samples behind a bad
+    value. ``n`` counts samples (the unit), ``observations`` every repeat.
     """
 
     metric: str
     value: float | None
     ci: Interval | None = None
     n: int = 0
-    per_sample: dict[str, float] = field(default_factory=dict)
+    per_sample: dict[str, tuple[float, ...]] = field(default_factory=dict)
     binary: bool = False
     note: str = ""
     failing: tuple[str, ...] = ()
     categories: dict[str, tuple[float, int]] = field(default_factory=dict)
+    statistic: Statistic | None = None
+    bounds: tuple[float, float] | None = None
+    observations: int = 0
 
     @property
     def known(self) -> bool:
@@ -97,63 +105,98 @@ class MetricBook:
     # ----------------------------------------------------------------- suite metrics
 
     def _suite_metric(self, metric: str, suite: str, name: str) -> Estimate:
-        outcomes = [o for o in self.side.suite(suite) if o.ok]
-        if not outcomes:
+        every = self.side.suite(suite)
+        if not every:
             return Estimate(
                 metric, None, note=f"no results for suite '{suite}': run 'clearance eval'"
             )
+        twice = _duplicates(every)
+        if twice:
+            return Estimate(
+                metric,
+                None,
+                note=f"{len(twice)} sample(s) have more than one result for the same repeat "
+                f"(e.g. {twice[0]}): sample ids must be unique; fix the dataset and re-run",
+            )
         if suite == "consistency" and name == "agreement":
-            return self._agreement(metric, self.side.suite(suite))
+            return self._agreement(metric, every)
+        outcomes, errors = self._with_errors(every)
         if suite in _EVENT_WHEN_PASSED:
             when = _EVENT_WHEN_PASSED[suite]
-            values = [
-                (o, when if o.passed else 1.0 - when) for o in outcomes if o.passed is not None
-            ]
-            return self._rate(metric, values, bad_is_high=suite != "harmful-refusal")
+            values = [(o, when if o.passed else 1.0 - when) for o in outcomes]
+            return self._rate(metric, values, errors, bad_is_high=suite != "harmful-refusal")
         if name == "pass_rate":
-            values = [(o, 1.0 if o.passed else 0.0) for o in outcomes if o.passed is not None]
-            return self._rate(metric, values, bad_is_high=False)
-        values = [(o, float(o.score)) for o in outcomes if o.score is not None]
-        return self._mean(metric, values)
+            values = [(o, 1.0 if o.passed else 0.0) for o in outcomes]
+            return self._rate(metric, values, errors, bad_is_high=False)
+        values = [(o, 0.0 if o.score is None else float(o.score)) for o in outcomes]
+        return self._mean(metric, values, errors)
+
+    def _with_errors(self, outcomes: Sequence[Outcome]) -> tuple[list[Outcome], str]:
+        """The outcomes a capability metric counts, and a note on the errored ones.
+
+        By default a failed or timed-out request counts as a failure of its sample
+        (``passed`` false, score 0): a candidate cannot clear by timing out on the hard
+        samples. ``gates.on_error: exclude`` leaves them out, and the note says how many.
+        """
+        failed = [o for o in outcomes if not o.ok]
+        scored = [o for o in outcomes if o.ok and (o.passed is not None or o.score is not None)]
+        if not failed:
+            return scored, ""
+        if self.policy.gates.on_error == "exclude":
+            return scored, f"{len(failed)} errored result(s) excluded (gates.on_error: exclude)"
+        as_failures = [replace(o, passed=False, score=0.0) for o in failed]
+        return scored + as_failures, f"{len(failed)} errored result(s) counted as failures"
 
     def _rate(
-        self, metric: str, values: list[tuple[Outcome, float]], *, bad_is_high: bool
+        self, metric: str, values: list[tuple[Outcome, float]], note: str, *, bad_is_high: bool
     ) -> Estimate:
         if not values:
-            return Estimate(metric, None, note="no scored samples")
-        events = sum(v for _, v in values)
-        ci = wilson_interval(round(events), len(values), self.confidence)
+            return Estimate(metric, None, note=_join("no scored samples", note))
+        groups = _per_sample(values)
+        stat = RateStatistic.from_groups(list(groups.values()))
         bad = [_key(o) for o, v in values if (v == 1.0) == bad_is_high]
         return Estimate(
             metric,
-            events / len(values),
-            ci,
-            len(values),
-            _per_sample(values),
+            stat.estimate,
+            stat.interval(self.confidence),
+            stat.n,
+            groups,
             binary=True,
+            note=_join(note, _repeats_note(stat.n, len(values))),
             failing=tuple(dict.fromkeys(bad)),
             categories=_by_category(values),
+            statistic=stat,
+            bounds=(0.0, 1.0),
+            observations=len(values),
         )
 
-    def _mean(self, metric: str, values: list[tuple[Outcome, float]]) -> Estimate:
+    def _mean(self, metric: str, values: list[tuple[Outcome, float]], note: str) -> Estimate:
         if not values:
-            return Estimate(metric, None, note="no scored samples")
+            return Estimate(metric, None, note=_join("no scored samples", note))
+        groups = _per_sample(values)
         data = np.array([v for _, v in values])
         binary = bool(np.all(np.isin(data, (0.0, 1.0))))
+        bounds = (min(SCORE_RANGE[0], float(data.min())), max(SCORE_RANGE[1], float(data.max())))
+        means = np.array([np.mean(vs) for vs in groups.values()])
+        stat: Statistic
         if binary:
-            ci = wilson_interval(int(data.sum()), data.size, self.confidence)
+            stat = RateStatistic.from_groups(list(groups.values()))
         else:
-            ci = bootstrap_mean_interval(data, self.confidence, seed=self.seed)
+            stat = MeanStatistic(means, bounds)
         low = [_key(o) for o, v in values if v < 0.5]
         return Estimate(
             metric,
-            float(data.mean()),
-            ci,
-            data.size,
-            _per_sample(values),
+            stat.estimate,
+            stat.interval(self.confidence),
+            stat.n,
+            groups,
             binary=binary,
+            note=_join(note, _repeats_note(stat.n, len(values))),
             failing=tuple(dict.fromkeys(low)),
             categories=_by_category(values),
+            statistic=stat,
+            bounds=bounds,
+            observations=len(values),
         )
 
     def _agreement(self, metric: str, outcomes: Sequence[Outcome]) -> Estimate:
@@ -164,10 +207,19 @@ class MetricBook:
         scores = {sid: _pairwise_agreement(outs) for sid, outs in groups.items() if len(outs) >= 2}
         if not scores:
             return Estimate(metric, None, note="consistency needs 'repeats: 2' or more")
-        data = np.array(list(scores.values()))
-        ci = bootstrap_mean_interval(data, self.confidence, seed=self.seed)
+        stat = MeanStatistic(np.array(list(scores.values())), (0.0, 1.0))
         failing = tuple(f"consistency/{sid}" for sid, s in scores.items() if s < 1.0)
-        return Estimate(metric, float(data.mean()), ci, data.size, scores, failing=failing)
+        return Estimate(
+            metric,
+            stat.estimate,
+            stat.interval(self.confidence),
+            stat.n,
+            {sid: (s,) for sid, s in scores.items()},
+            failing=failing,
+            statistic=stat,
+            bounds=(0.0, 1.0),
+            observations=sum(len(v) for v in groups.values()),
+        )
 
     # ----------------------------------------------------------------- probes
 
@@ -191,11 +243,33 @@ def _is_probe(metric: str) -> bool:
     }
 
 
-def _per_sample(values: list[tuple[Outcome, float]]) -> dict[str, float]:
-    sums: dict[str, list[float]] = defaultdict(list)
+def _per_sample(values: list[tuple[Outcome, float]]) -> dict[str, tuple[float, ...]]:
+    """Sample id -> its values in repeat order: the sample is the unit of every interval."""
+    groups: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for o, v in values:
-        sums[o.sample_id].append(v)
-    return {sid: float(np.mean(vs)) for sid, vs in sums.items()}
+        groups[o.sample_id].append((o.repeat, v))
+    return {sid: tuple(v for _, v in sorted(vs)) for sid, vs in groups.items()}
+
+
+def _duplicates(outcomes: Sequence[Outcome]) -> list[str]:
+    seen: set[tuple[str, int]] = set()
+    twice: list[str] = []
+    for o in outcomes:
+        key = (o.sample_id, o.repeat)
+        if key in seen:
+            twice.append(f"{o.suite}/{o.sample_id}")
+        seen.add(key)
+    return list(dict.fromkeys(twice))
+
+
+def _repeats_note(samples: int, observations: int) -> str:
+    if observations <= samples:
+        return ""
+    return f"{observations} results over {samples} samples: the sample is the unit"
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _by_category(values: list[tuple[Outcome, float]]) -> dict[str, tuple[float, int]]:
@@ -228,14 +302,35 @@ def _error_rate(book: MetricBook, metric: str, kind: str | None = None) -> Estim
     outcomes = _all(book)
     if not outcomes:
         return Estimate(metric, None, note="no eval results: run 'clearance eval'")
-    bad = [o for o in outcomes if not o.ok and (kind is None or o.error_kind == kind)]
-    ci = wilson_interval(len(bad), len(outcomes), book.confidence)
+    return _event_rate(
+        book, metric, outcomes, lambda o: not o.ok and (kind is None or o.error_kind == kind)
+    )
+
+
+def _event_rate(
+    book: MetricBook,
+    metric: str,
+    outcomes: Sequence[Outcome],
+    event: Callable[[Outcome], bool],
+) -> Estimate:
+    """Share of results with ``event``, the (suite, sample) as the unit and its repeats
+    inside it."""
+    groups: dict[str, list[float]] = defaultdict(list)
+    for o in outcomes:
+        groups[_key(o)].append(1.0 if event(o) else 0.0)
+    stat = RateStatistic.from_groups(list(groups.values()))
+    bad = [_key(o) for o in outcomes if event(o)]
     return Estimate(
         metric,
-        len(bad) / len(outcomes),
-        ci,
-        len(outcomes),
-        failing=tuple(dict.fromkeys(_key(o) for o in bad)),
+        stat.estimate,
+        stat.interval(book.confidence),
+        stat.n,
+        note=_repeats_note(stat.n, len(outcomes)),
+        binary=True,
+        failing=tuple(dict.fromkeys(bad)),
+        statistic=stat,
+        bounds=(0.0, 1.0),
+        observations=len(outcomes),
     )
 
 
@@ -255,14 +350,17 @@ def _baseline_agreement(book: MetricBook, metric: str) -> Estimate:
     ]
     if not pairs:
         return Estimate(metric, None, note="no samples scored on both candidate and baseline")
-    agree = sum(1 for _, same in pairs if same)
-    ci = wilson_interval(agree, len(pairs), book.confidence)
+    stat = RateStatistic.from_groups([[1.0 if same else 0.0] for _, same in pairs])
     return Estimate(
         metric,
-        agree / len(pairs),
-        ci,
-        len(pairs),
+        stat.estimate,
+        stat.interval(book.confidence),
+        stat.n,
+        binary=True,
         failing=tuple(_key(o) for o, same in pairs if not same),
+        statistic=stat,
+        bounds=(0.0, 1.0),
+        observations=stat.n,
     )
 
 
@@ -271,10 +369,32 @@ def _latency(q: float) -> Callable[[MetricBook, str], Estimate]:
         data = np.array([o.latency_ms for o in _all(book) if o.ok and o.latency_ms is not None])
         if data.size == 0:
             return Estimate(metric, None, note="no latency measurements")
-        ci = bootstrap_quantile_interval(data, q, book.confidence, seed=book.seed)
-        return Estimate(metric, float(np.quantile(data, q)), ci, data.size)
+        stat = QuantileStatistic(data, q)
+        lo, hi = stat.interval(book.confidence)
+        note = (
+            ""
+            if np.isfinite(hi)
+            else (
+                f"{data.size} calls cannot bound p{round(q * 100)} from above "
+                f"(an upper bound needs >= {_calls_for_upper(q, book.confidence):,})"
+            )
+        )
+        return Estimate(
+            metric,
+            stat.estimate,
+            (max(lo, 0.0), hi),
+            stat.n,
+            note=note,
+            statistic=stat,
+            observations=stat.n,
+        )
 
     return compute
+
+
+def _calls_for_upper(q: float, confidence: float) -> int:
+    """Fewest observations whose largest one bounds the ``q`` quantile from above."""
+    return int(np.ceil(np.log((1 - confidence) / 2) / np.log(q)))
 
 
 def _costs(side: Side) -> np.ndarray:
@@ -289,8 +409,15 @@ def _cost_per_request(book: MetricBook, metric: str) -> Estimate:
             None,
             note="no cost: responses had no price (set targets.*.prices or price_model)",
         )
-    ci = bootstrap_mean_interval(data, book.confidence, seed=book.seed)
-    return Estimate(metric, float(data.mean()), ci, data.size)
+    stat = MeanStatistic(data)
+    return Estimate(
+        metric,
+        stat.estimate,
+        stat.interval(book.confidence),
+        stat.n,
+        statistic=stat,
+        observations=stat.n,
+    )
 
 
 def _cost_monthly(book: MetricBook, metric: str) -> Estimate:
@@ -308,34 +435,51 @@ def _cost_monthly(book: MetricBook, metric: str) -> Estimate:
 
 
 def _cost_increase(book: MetricBook, metric: str) -> Estimate:
+    """Candidate cost over baseline cost, minus one, paired by (suite, sample, repeat):
+    the two arms answered the same requests, so their costs are compared request by
+    request (identical outputs give exactly zero)."""
     base = book.evidence.baseline
-    ours = _costs(book.side)
-    theirs = _costs(base) if base is not None else np.array([])
-    if ours.size == 0 or theirs.size == 0 or theirs.mean() <= 0:
+    if base is None:
+        return Estimate(metric, None, note="no baseline target")
+    ours = _costs_by_request(book.side)
+    theirs = _costs_by_request(base)
+    common = sorted(set(ours) & set(theirs))
+    if len(common) < 2:
         return Estimate(metric, None, note="needs costs for candidate and baseline")
-    a = bootstrap_statistics(ours, "mean", seed=book.seed)
-    b = bootstrap_statistics(theirs, "mean", seed=book.seed + 1)
-    ratios = a / np.maximum(b, 1e-300) - 1.0
-    tail = (1 - book.confidence) / 2
-    lo, hi = np.quantile(ratios, [tail, 1 - tail])
-    return Estimate(
-        metric, float(ours.mean() / theirs.mean() - 1.0), (float(lo), float(hi)), ours.size
+    num = np.array([ours[k] for k in common])
+    den = np.array([theirs[k] for k in common])
+    if den.sum() <= 0:
+        return Estimate(metric, None, note="the baseline's requests cost nothing")
+    stat = RatioStatistic(num, den)
+    unpaired = len(set(ours) ^ set(theirs))
+    note = f"paired on {len(common)} requests" + (
+        f"; {unpaired} priced on one side only, left out" if unpaired else ""
     )
+    return Estimate(
+        metric,
+        stat.estimate,
+        stat.interval(book.confidence),
+        stat.n,
+        note=note,
+        statistic=stat,
+        observations=stat.n,
+    )
+
+
+def _costs_by_request(side: Side) -> dict[tuple[str, str, int], float]:
+    return {
+        (o.suite, o.sample_id, o.repeat): float(o.cost_usd)
+        for o in side.outcomes
+        if o.ok and o.cost_usd is not None
+    }
 
 
 def _pii_output_rate(book: MetricBook, metric: str) -> Estimate:
     outs = [o for o in _all(book) if o.ok and o.output is not None]
     if not outs:
         return Estimate(metric, None, note="no outputs to scan")
-    hits = [o for o in outs if detect_pii(o.output or "")]
-    ci = wilson_interval(len(hits), len(outs), book.confidence)
-    return Estimate(
-        metric,
-        len(hits) / len(outs),
-        ci,
-        len(outs),
-        failing=tuple(dict.fromkeys(_key(o) for o in hits)),
-    )
+    hits = {id(o) for o in outs if detect_pii(o.output or "")}
+    return _event_rate(book, metric, outs, lambda o: id(o) in hits)
 
 
 def _secret_leaks(book: MetricBook, metric: str) -> Estimate:

@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clearance.policy import Area
 
-AreaStatus = Literal["pass", "fail", "warn", "waived", "not_evaluated"]
+AreaStatus = Literal["pass", "fail", "inconclusive", "warn", "waived", "not_evaluated"]
+"""``inconclusive`` blocks (the evidence cannot decide; the note says what would);
+``warn`` is only ever advisory; ``not_evaluated`` blocks unless the policy allows it."""
 SCHEMA = "clearance.report/v1"
 
 
@@ -25,9 +27,11 @@ class CategoryResult(_Model):
 class GateReport(_Model):
     metric: str
     value: float | None
-    ci: list[float] | None
+    ci: list[float | None] | None
+    """The metric's interval; ``null`` on a side the data cannot bound (p99 from fewer
+    than 368 calls)."""
     threshold: str
-    status: Literal["pass", "fail", "warn", "not_evaluated"]
+    status: Literal["pass", "fail", "inconclusive", "warn", "not_evaluated"]
     blocking: bool = True
     """False for advisory gates (``severity: warn``): they never block the release."""
     note: str = ""
@@ -36,6 +40,20 @@ class GateReport(_Model):
     failing_samples: list[str] = Field(default_factory=list)
     """Ids of samples behind a failing or inconclusive gate (see the report's examples)."""
     categories: list[CategoryResult] = Field(default_factory=list)
+    difference: float | None = None
+    """Candidate minus baseline, for a paired gate."""
+    difference_ci: list[float] | None = None
+    """The interval a paired gate decides on: of candidate minus baseline."""
+    method: str = ""
+    """How the interval was computed."""
+    pass_chance: float | None = None
+    """Chance that a release identical to its baseline passes this gate (noise only)."""
+
+    def plot_ci(self) -> list[float] | None:
+        """The interval with unbounded sides drawn at the value (for charts)."""
+        if self.ci is None or self.value is None:
+            return None
+        return [self.value if v is None else v for v in self.ci]
 
 
 class WaiverInfo(_Model):
@@ -51,6 +69,8 @@ class AreaReport(_Model):
     gates: list[GateReport]
     summary: str
     waiver: WaiverInfo | None = None
+    blocks: bool = False
+    """Whether this area blocks the release (it is one of the report's reasons)."""
 
 
 class Example(_Model):
@@ -76,6 +96,12 @@ class Report(_Model):
     policy_hash: str = ""
     created_at: str = ""
     examples: list[Example] = Field(default_factory=list)
+    confidence: float = 0.95
+    """Level of every interval (lower than ``gates.confidence`` says when
+    ``gates.familywise`` spreads a family-wise level over the gates)."""
+    noise_block_chance: float | None = None
+    """Chance that a release identical to its baseline is blocked by noise alone under
+    this policy: one minus the product of the statistical gates' pass chances."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

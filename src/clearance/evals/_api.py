@@ -52,7 +52,7 @@ async def aevaluate(
         plans = plan_suites(policy, list(suites or []), limit=cfg.limit, judge=judge)
         recorder = _recorder(cfg, stack)
         refs = await _run_all(store, plans, arms, cfg, on_progress, recorder)
-    return [summarize(store, ref.run_id) for ref in refs]
+    return [summarize(store, ref.run_id, ref.role) for ref in refs]
 
 
 def evaluate(

@@ -45,7 +45,7 @@ class RunSummary:
         return self.errors / self.done if self.done else None
 
 
-def summarize(store: Store, run_id: str) -> RunSummary:
+def summarize(store: Store, run_id: str, role: str | None = None) -> RunSummary:
     """The summary of one stored run."""
     r = SampleResult
     counts = select(
@@ -70,7 +70,7 @@ def summarize(store: Store, run_id: str) -> RunSummary:
     return RunSummary(
         run_id=run_id,
         suite=run.suite,
-        role=run.role,
+        role=role or run.role,
         status=run.status,
         total=run.total,
         done=row[0],

@@ -17,6 +17,18 @@ from clearance.policy._vocab import (
 
 # --------------------------------------------------------------------------- gates
 
+MEASURED = ("monitoring.", "rollback.", "documentation.")
+COUNTS = (
+    "security.secret_leaks",
+    "security.overdue_key_rotations",
+    "privacy.overdue_data_requests",
+)
+
+
+def is_measurement(metric: str) -> bool:
+    """Metrics that are measured, not estimated: probes and counts have no interval."""
+    return metric.startswith(MEASURED) or metric in COUNTS
+
 
 class Gate(Strict):
     """One measurable condition. Give ``min`` or ``max`` (an absolute bound), or
@@ -66,7 +78,32 @@ class Gates(Strict):
     secrets_env: list[str] = Field(default_factory=list)
     """Environment variables whose values must never appear in any output (security)."""
     confidence: float = Field(default=0.95, gt=0.5, lt=1)
-    """Confidence level of every interval and test."""
+    """Confidence level of every interval; a gate's claim is shown when its interval is
+    on the right side, so each gate falsely passes at most (1 - confidence) / 2."""
+    familywise: float | None = Field(default=None, gt=0, lt=0.5)
+    """Chance that any statistical gate falsely passes, over the whole policy: when set,
+    every interval is widened (Bonferroni over the blocking statistical gates) instead
+    of using ``confidence``."""
+    on_error: Literal["fail", "exclude"] = "fail"
+    """What a failed or timed-out request counts as in suite metrics: ``fail`` (a
+    failure of its sample: a candidate cannot clear by timing out) or ``exclude`` (left
+    out; the report says how many)."""
+
+    def statistical(self) -> list[Gate]:
+        """Blocking gates decided by an interval (not a probe or a count)."""
+        return [
+            g
+            for area in AREAS
+            for g in getattr(self, area)
+            if g.severity == "fail" and not is_measurement(g.metric)
+        ]
+
+    def level(self) -> float:
+        """The confidence every interval is computed at."""
+        if self.familywise is None:
+            return self.confidence
+        claims = max(1, len(self.statistical()))
+        return 1 - 2 * self.familywise / claims
 
     def by_area(self) -> dict[Area, list[Gate]]:
         return {area: list(getattr(self, area)) for area in AREAS}

@@ -15,7 +15,7 @@ def render_junit(report: Report) -> str:
         suite = ET.SubElement(root, "testsuite", name=f"clearance.{area.area}")
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for gate in area.gates:
-            _case(suite, area.area, gate, waived=area.status == "waived", counts=counts)
+            _case(suite, area.area, gate, area_blocks=area.blocks, counts=counts)
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
@@ -27,22 +27,26 @@ def render_junit(report: Report) -> str:
 
 
 def _case(
-    suite: ET.Element, area: str, gate: GateReport, *, waived: bool, counts: dict[str, int]
+    suite: ET.Element, area: str, gate: GateReport, *, area_blocks: bool, counts: dict[str, int]
 ) -> None:
+    """Every blocking gate that does not pass is a failure (inconclusive and not
+    evaluated included); advisory warnings, waived areas and areas the policy lets stay
+    unevaluated are not."""
     case = ET.SubElement(suite, "testcase", name=gate.metric, classname=f"clearance.{area}")
     counts["tests"] += 1
     detail = f"value {fmt_value(gate.value)} {fmt_ci(gate)}; threshold {gate.threshold}"
     if gate.note:
         detail += f"; {gate.note}"
-    blocking = gate.blocking and not waived
-    if gate.status == "not_evaluated":
-        ET.SubElement(case, "skipped", message=f"not evaluated: {gate.note}")
-        counts["skipped"] += 1
-    elif gate.status in ("fail", "warn") and blocking:
+    blocking = gate.blocking and area_blocks
+    if gate.status not in ("pass", "warn") and blocking:
         failure = ET.SubElement(
             case, "failure", message=f"{gate.status}: {detail}", type=gate.status
         )
         failure.text = detail
         counts["failures"] += 1
+    elif gate.status == "not_evaluated":
+        ET.SubElement(case, "skipped", message=f"not evaluated (allowed): {gate.note}")
+        counts["skipped"] += 1
     out = ET.SubElement(case, "system-out")
-    out.text = f"{gate.status}{' (waived)' if waived else ''}: {detail}"
+    why = "" if area_blocks or gate.status in ("pass", "warn") else " (does not block)"
+    out.text = f"{gate.status}{why}: {detail}"

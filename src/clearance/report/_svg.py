@@ -10,6 +10,7 @@ from clearance.checklist import CategoryResult, GateReport
 _COLOR = {
     "pass": "#1a7f37",
     "fail": "#cf222e",
+    "inconclusive": "#bc4c00",
     "warn": "#bf8700",
     "not_evaluated": "#8250df",
     "waived": "#0969da",
@@ -27,7 +28,8 @@ def gate_plot(gate: GateReport, width: int = 360, height: int = 34) -> str:
     """Value with its interval, the bound(s) and the baseline on one horizontal axis."""
     if gate.value is None:
         return ""
-    points = [gate.value, *(gate.ci or []), *_bounds(gate)]
+    ci = gate.plot_ci()
+    points = [gate.value, *(ci or []), *_bounds(gate)]
     if gate.baseline is not None:
         points.append(gate.baseline)
     lo, hi, usable = _scale(min(points), max(points), width, 10)
@@ -53,9 +55,9 @@ def gate_plot(gate: GateReport, width: int = 360, height: int = 34) -> str:
             "</rect>"
         )
     color = _COLOR[gate.status]
-    if gate.ci:
+    if ci:
         parts.append(
-            f'<line x1="{x(gate.ci[0]):.1f}" x2="{x(gate.ci[1]):.1f}" y1="17" y2="17" '
+            f'<line x1="{x(ci[0]):.1f}" x2="{x(ci[1]):.1f}" y1="17" y2="17" '
             f'stroke="{color}" stroke-width="4" stroke-linecap="round"/>'
         )
     parts.append(

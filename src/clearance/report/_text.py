@@ -14,13 +14,21 @@ from clearance.checklist import AreaReport, GateReport, Report
 _STYLE = {
     "pass": "green",
     "fail": "bold red",
+    "inconclusive": "bold dark_orange",
     "warn": "yellow",
     "waived": "cyan",
     "not_evaluated": "magenta",
     "cleared": "bold green",
     "blocked": "bold red",
 }
-_ICON = {"pass": "✅", "fail": "❌", "warn": "⚠️", "waived": "🛂", "not_evaluated": "❔"}
+_ICON = {
+    "pass": "✅",
+    "fail": "❌",
+    "inconclusive": "⏳",
+    "warn": "⚠️",
+    "waived": "🛂",
+    "not_evaluated": "❔",
+}
 
 
 def render_json(report: Report) -> str:
@@ -36,9 +44,18 @@ def fmt_value(value: float | None) -> str:
 
 
 def fmt_ci(gate: GateReport) -> str:
-    if not gate.ci:
-        return ""
-    return f"[{fmt_value(gate.ci[0])}, {fmt_value(gate.ci[1])}]"
+    """The metric's interval, and for a paired gate the difference's it decides on."""
+    parts = []
+    if gate.ci:
+        parts.append(f"[{_end(gate.ci[0], '-inf')}, {_end(gate.ci[1], 'inf')}]")
+    if gate.difference is not None and gate.difference_ci:
+        lo, hi = gate.difference_ci
+        parts.append(f"Δ {gate.difference:+.4g} [{lo:+.4g}, {hi:+.4g}]")
+    return " ".join(parts)
+
+
+def _end(value: float | None, unbounded: str) -> str:
+    return unbounded if value is None else fmt_value(value)
 
 
 def render_table(report: Report, width: int = 120, color: bool = False) -> str:

@@ -1,24 +1,38 @@
-"""Statistics for release decisions: intervals, paired tests, sample sizes and the
-anytime-valid sequential tests the rollout monitor uses. Pure functions, no I/O."""
+"""Statistics for release decisions: intervals, paired comparisons, the power behind
+"needs >= N samples", and the anytime-valid sequential tests the rollout monitor uses.
+Pure functions, no I/O."""
 
+from clearance.stats._design import (
+    DRAWS,
+    MeanStatistic,
+    PairedStatistic,
+    QuantileStatistic,
+    RateStatistic,
+    RatioStatistic,
+    Requirement,
+    Side,
+    Statistic,
+    binomial_pass,
+    required_samples,
+)
 from clearance.stats._intervals import (
     Interval,
-    bootstrap_mean_interval,
-    bootstrap_quantile_interval,
-    bootstrap_statistics,
+    effective_size,
+    mean_interval,
+    quantile_interval,
+    rate_interval,
     wilson_interval,
 )
 from clearance.stats._paired import (
+    Alternative,
     PairedResult,
+    boundary,
     mcnemar_exact_p,
-    mcnemar_test,
-    paired_bootstrap,
-)
-from clearance.stats._power import (
-    SampleSizeCheck,
-    samples_for_mean_difference,
-    samples_for_paired_binary,
-    samples_for_rate_difference,
+    paired_mean_test,
+    paired_rate_test,
+    paired_ratio_interval,
+    tango_interval,
+    verdict,
 )
 from clearance.stats._sequential import (
     DEFAULT_PRIOR_N,
@@ -36,27 +50,40 @@ from clearance.stats._sequential import (
 
 __all__ = [
     "DEFAULT_PRIOR_N",
+    "DRAWS",
+    "Alternative",
     "Interval",
+    "MeanStatistic",
     "PairedResult",
-    "SampleSizeCheck",
-    "bootstrap_mean_interval",
-    "bootstrap_quantile_interval",
-    "bootstrap_statistics",
+    "PairedStatistic",
+    "QuantileStatistic",
+    "RateStatistic",
+    "RatioStatistic",
+    "Requirement",
+    "Side",
+    "Statistic",
+    "binomial_pass",
+    "boundary",
     "confidence_sequence",
+    "effective_size",
     "information_ratio",
     "mcnemar_exact_p",
-    "mcnemar_test",
+    "mean_interval",
     "mean_z",
     "mixture_boundary",
     "normal_mixture_log_e",
-    "paired_bootstrap",
+    "paired_mean_test",
+    "paired_rate_test",
+    "paired_ratio_interval",
+    "quantile_interval",
     "rate_difference_interval",
+    "rate_interval",
     "rate_z",
+    "required_samples",
     "restricted_rates",
-    "samples_for_mean_difference",
-    "samples_for_paired_binary",
-    "samples_for_rate_difference",
     "srm_log_e",
     "standardized_log_e",
+    "tango_interval",
+    "verdict",
     "wilson_interval",
 ]

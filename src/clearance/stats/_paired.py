@@ -1,21 +1,31 @@
 """Paired comparisons of a candidate and a baseline scored on the same samples.
 
-Binary outcomes use the exact McNemar construction (only discordant pairs carry
-information); scores use a paired bootstrap of the mean difference. Both return a
-:class:`PairedResult` with the decision against a non-inferiority or superiority margin.
+The decision is always the position of the interval for the paired difference (the
+interval every report shows): non-inferiority passes when its lower bound is above
+``-margin``, superiority when it is above ``+margin``; it fails when the interval lies
+wholly on the wrong side, and is inconclusive otherwise.
+
+- one 0/1 outcome per sample and arm: the continuity-corrected Tango score interval
+  for the difference of paired proportions (where the conditional McNemar test falsely
+  passed up to 20% at the margin, the score interval holds its level);
+- scores, or repeats: a t interval on the per-sample differences of per-sample means
+  (the sample is the unit), with pseudo-observations at the ends of the difference's
+  range so that a few identical pairs do not give a zero-width interval;
+- cost: the ratio of paired means, by the delta method on the same samples.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import bdtr, bdtrc, betaincinv
+from scipy.special import bdtr, stdtrit
 
 from clearance.errors import UsageError
-from clearance.stats._intervals import Interval, bootstrap_statistics
+from clearance.stats._intervals import Interval, mean_interval, z_two_sided
 
 Alternative = Literal["non_inferiority", "superiority"]
 Verdict = Literal["pass", "fail", "inconclusive"]
@@ -26,22 +36,21 @@ class PairedResult:
     """Outcome of a paired candidate-vs-baseline comparison.
 
     ``estimate`` and ``interval`` are candidate minus baseline in the metric's own units.
-    ``decision`` is ``pass`` when the interval shows the claim (not worse than ``margin``,
-    or better by more than ``margin``), ``fail`` when it shows the claim is false, and
-    ``inconclusive`` when the samples cannot tell.
+    ``decision`` comes from the interval against the boundary (see the module).
     """
 
     estimate: float
     interval: Interval
-    p_value: float
     margin: float
     alternative: Alternative
     decision: Verdict
     n: int
+    method: str
 
 
 def mcnemar_exact_p(b: int, c: int) -> float:
-    """Two-sided exact McNemar p-value from the two discordant counts."""
+    """Two-sided exact McNemar p-value from the two discordant counts (descriptive only:
+    no gate decides on it)."""
     if b < 0 or c < 0:
         raise UsageError("discordant counts must be non-negative")
     if b + c == 0:
@@ -49,17 +58,7 @@ def mcnemar_exact_p(b: int, c: int) -> float:
     return float(min(1.0, 2 * bdtr(min(b, c), b + c, 0.5)))
 
 
-def _pairs(candidate: ArrayLike, baseline: ArrayLike) -> tuple[NDArray[np.float64], ...]:
-    cand = np.asarray(candidate, dtype=float).ravel()
-    base = np.asarray(baseline, dtype=float).ravel()
-    if cand.shape != base.shape or cand.size == 0:
-        raise UsageError("candidate and baseline need the same, non-zero number of samples")
-    if not (np.all(np.isfinite(cand)) and np.all(np.isfinite(base))):
-        raise UsageError("paired samples contain NaN or infinite values")
-    return cand, base
-
-
-def _boundary(margin: float, alternative: Alternative) -> float:
+def boundary(margin: float, alternative: Alternative) -> float:
     """Improvement (oriented so that positive is better) the claim must exceed."""
     if margin < 0:
         raise UsageError("margin must be >= 0")
@@ -70,80 +69,124 @@ def _boundary(margin: float, alternative: Alternative) -> float:
     raise UsageError(f"alternative must be 'non_inferiority' or 'superiority', not {alternative!r}")
 
 
-def _verdict(improvement: Interval, boundary: float, shown: bool) -> Verdict:
-    if shown:
+def verdict(improvement: Interval, bound: float) -> Verdict:
+    """Pass when the (oriented) interval is wholly above ``bound``, fail when wholly at or
+    below it, inconclusive when it straddles."""
+    if improvement[0] > bound:
         return "pass"
-    if improvement[1] <= boundary:
+    if improvement[1] <= bound:
         return "fail"
     return "inconclusive"
 
 
-def _clopper_pearson(k: int, n: int, level: float) -> Interval:
-    tail = (1 - level) / 2
-    lo = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, tail))
-    hi = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1 - tail))
-    return lo, hi
+# --------------------------------------------------------------------------- Tango
 
 
-def _mcnemar_interval(b: int, c: int, n: int, confidence: float) -> Interval:
-    """Interval for (b - c) / n: exact for the split of discordant pairs given their number,
-    widened by an exact bound on how many pairs are discordant (Bonferroni over both)."""
-    level = 1 - (1 - confidence) / 2
-    share_lo, share_hi = _clopper_pearson(b, b + c, level) if b + c else (0.0, 1.0)
-    disc_lo, disc_hi = _clopper_pearson(b + c, n, level)
-    corners = [(2 * s - 1) * d for s in (share_lo, share_hi) for d in (disc_lo, disc_hi)]
-    return min(corners), max(corners)
+CONTINUITY = 0.5
+"""Continuity correction of the score statistic's numerator, in pairs. Without it the
+score interval falsely passes non-inferiority up to 3.1% at a nominal 2.5% (n = 20..50,
+about 20% discordant pairs, 20,000 simulated runs each); with it the worst seen is 2.6%
+over n = 20..1000 and margins 0.02..0.1 (``tests/stats/test_simulation.py``)."""
 
 
-def mcnemar_test(
-    candidate: ArrayLike,
-    baseline: ArrayLike,
-    *,
-    margin: float = 0.0,
-    alternative: Alternative = "non_inferiority",
-    higher_is_better: bool = True,
-    confidence: float = 0.95,
-) -> PairedResult:
-    """Compare paired binary outcomes (1 = success) of candidate and baseline.
+def _tango_stat(
+    b: NDArray[np.float64],
+    c: NDArray[np.float64],
+    n: NDArray[np.float64],
+    d: NDArray[np.float64],
+    correction: float,
+) -> NDArray[np.float64]:
+    """Tango's score statistic for H0: p(b) - p(c) = d, vectorised, its numerator moved
+    towards zero by ``correction`` pairs."""
+    qa = 2 * n
+    qb = -b - c + (2 * n - b + c) * d
+    qc = -c * d * (1 - d)
+    p21 = (np.sqrt(np.maximum(qb * qb - 4 * qa * qc, 0.0)) - qb) / (2 * qa)
+    var = n * (2 * p21 + d * (1 - d))
+    out: NDArray[np.float64] = (b - c - n * d - correction) / np.sqrt(np.maximum(var, 1e-300))
+    return out
 
-    The p-value is the one-sided exact binomial tail of the discordant split at the
-    margin's boundary, given the number of discordant pairs; with ``margin=0`` it is the
-    one-sided exact McNemar test, and the claim is shown when it is at most
-    ``(1 - confidence) / 2``. The interval also bounds the number of discordant pairs
-    (exactly, Bonferroni over both), so it is conservative.
+
+def tango_bounds(
+    b: ArrayLike, c: ArrayLike, n: ArrayLike, confidence: float = 0.95
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Tango score interval for ``(b - c) / n``, vectorised over arrays of counts.
+
+    ``b`` counts pairs where the first arm succeeds and the second fails, ``c`` the
+    reverse, ``n`` all pairs. The bounds are found by bisection (the statistic decreases
+    in the difference).
     """
-    cand, base = _pairs(candidate, baseline)
-    if not np.all(np.isin(cand, (0, 1)) & np.isin(base, (0, 1))):
-        raise UsageError("McNemar needs binary outcomes (0/1 or booleans)")
-    sign = 1.0 if higher_is_better else -1.0
-    b = int(np.sum(cand > base)) if higher_is_better else int(np.sum(cand < base))
-    c = int(np.sum(cand < base)) if higher_is_better else int(np.sum(cand > base))
-    n = cand.size
-    boundary = _boundary(margin, alternative)
-    improvement = _mcnemar_interval(b, c, n, confidence)
-    p_value = _discordant_tail(b, c, n, boundary)
-    natural = (sign * improvement[0], sign * improvement[1])
+    bb, cc, nn = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(b, c, n))
+    z = z_two_sided(confidence)
+    bounds = []
+    for target, shift in ((z, CONTINUITY), (-z, -CONTINUITY)):  # stat == +z: lower bound
+        lo = np.full(bb.shape, -1.0)
+        hi = np.full(bb.shape, 1.0)
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            above = _tango_stat(bb, cc, nn, mid, shift) > target
+            lo = np.where(above, mid, lo)
+            hi = np.where(above, hi, mid)
+        bounds.append((lo + hi) / 2)
+    lower = np.where(bb - cc == -nn, -1.0, bounds[0])
+    upper = np.where(bb - cc == nn, 1.0, bounds[1])
+    return lower, upper
+
+
+def tango_interval(b: int, c: int, n: int, confidence: float = 0.95) -> Interval:
+    if n <= 0 or b < 0 or c < 0 or b + c > n:
+        raise UsageError(f"need 0 <= b, c and b + c <= n > 0, got b={b}, c={c}, n={n}")
+    lo, hi = tango_bounds(b, c, n, confidence)
+    return float(lo), float(hi)
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def _oriented(
+    estimate: float, interval: Interval, higher_is_better: bool
+) -> tuple[float, Interval]:
+    if higher_is_better:
+        return estimate, interval
+    return -estimate, (-interval[1], -interval[0])
+
+
+def _result(
+    estimate: float,
+    interval: Interval,
+    *,
+    margin: float,
+    alternative: Alternative,
+    higher_is_better: bool,
+    n: int,
+    method: str,
+) -> PairedResult:
+    bound = boundary(margin, alternative)
+    _, improvement = _oriented(estimate, interval, higher_is_better)
     return PairedResult(
-        estimate=float(np.mean(cand - base)),
-        interval=(min(natural), max(natural)),
-        p_value=p_value,
+        estimate=estimate,
+        interval=interval,
         margin=margin,
         alternative=alternative,
-        decision=_verdict(improvement, boundary, p_value <= (1 - confidence) / 2),
+        decision=verdict(improvement, bound),
         n=n,
+        method=method,
     )
 
 
-def _discordant_tail(b: int, c: int, n: int, boundary: float) -> float:
-    if b + c == 0:
-        return 1.0 if boundary >= 0 else 0.0
-    share0 = float(np.clip(0.5 * (1 + boundary * n / (b + c)), 0.0, 1.0))
-    if b <= 0:
-        return 1.0
-    return float(bdtrc(b - 1, b + c, share0))
+def _binary_pairs(
+    candidate: ArrayLike, baseline: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    cand = np.asarray(candidate, dtype=float).ravel()
+    base = np.asarray(baseline, dtype=float).ravel()
+    if cand.shape != base.shape or cand.size == 0:
+        raise UsageError("candidate and baseline need the same, non-zero number of samples")
+    if not np.all(np.isin(cand, (0, 1)) & np.isin(base, (0, 1))):
+        raise UsageError("a paired rate needs 0/1 outcomes (or booleans)")
+    return cand, base
 
 
-def paired_bootstrap(
+def paired_rate_test(
     candidate: ArrayLike,
     baseline: ArrayLike,
     *,
@@ -151,24 +194,77 @@ def paired_bootstrap(
     alternative: Alternative = "non_inferiority",
     higher_is_better: bool = True,
     confidence: float = 0.95,
-    n_resamples: int = 4000,
-    seed: int = 0,
 ) -> PairedResult:
-    """Compare paired scores by resampling samples (pairs stay together)."""
-    cand, base = _pairs(candidate, baseline)
-    sign = 1.0 if higher_is_better else -1.0
-    boundary = _boundary(margin, alternative)
-    reps = sign * bootstrap_statistics(cand - base, "mean", n_resamples=n_resamples, seed=seed)
-    tail = (1 - confidence) / 2
-    lo, hi = (float(v) for v in np.quantile(reps, [tail, 1 - tail]))
-    p_value = (np.sum(reps <= boundary) + 1) / (reps.size + 1)
-    natural = (sign * lo, sign * hi)
-    return PairedResult(
-        estimate=float(np.mean(cand - base)),
-        interval=(min(natural), max(natural)),
-        p_value=float(p_value),
+    """Compare paired 0/1 outcomes (one per sample and arm) by Tango's score interval."""
+    cand, base = _binary_pairs(candidate, baseline)
+    b = int(np.sum((cand == 1) & (base == 0)))
+    c = int(np.sum((cand == 0) & (base == 1)))
+    n = cand.size
+    return _result(
+        (b - c) / n,
+        tango_interval(b, c, n, confidence),
         margin=margin,
         alternative=alternative,
-        decision=_verdict((lo, hi), boundary, lo > boundary),
-        n=cand.size,
+        higher_is_better=higher_is_better,
+        n=n,
+        method="Tango score interval (continuity-corrected)",
     )
+
+
+def unit_means(groups: Sequence[ArrayLike]) -> NDArray[np.float64]:
+    """Per-sample means of repeated values (each group one sample's repeats)."""
+    means = [float(np.mean(np.asarray(g, dtype=float))) for g in groups]
+    out = np.asarray(means, dtype=float)
+    if out.size == 0 or not np.all(np.isfinite(out)):
+        raise UsageError("paired samples must be non-empty and finite")
+    return out
+
+
+def paired_mean_test(
+    candidate: Sequence[ArrayLike],
+    baseline: Sequence[ArrayLike],
+    *,
+    bounds: tuple[float, float] | None = (0.0, 1.0),
+    margin: float = 0.0,
+    alternative: Alternative = "non_inferiority",
+    higher_is_better: bool = True,
+    confidence: float = 0.95,
+) -> PairedResult:
+    """Compare paired scores: ``candidate[i]`` and ``baseline[i]`` hold sample i's values
+    (one per repeat). ``bounds`` is the range a single value can take."""
+    if len(candidate) != len(baseline) or not candidate:
+        raise UsageError("candidate and baseline need the same, non-zero number of samples")
+    diffs = unit_means(candidate) - unit_means(baseline)
+    span = None if bounds is None else (bounds[0] - bounds[1], bounds[1] - bounds[0])
+    return _result(
+        float(diffs.mean()),
+        mean_interval(diffs, confidence, span),
+        margin=margin,
+        alternative=alternative,
+        higher_is_better=higher_is_better,
+        n=diffs.size,
+        method="t interval on per-sample differences",
+    )
+
+
+def paired_ratio_interval(
+    numerator: ArrayLike, denominator: ArrayLike, confidence: float = 0.95
+) -> tuple[float, Interval]:
+    """``sum(numerator) / sum(denominator) - 1`` and its interval, the samples paired
+    (delta method on the log of the ratio, t quantile): identical arms give exactly
+    zero, where bootstrapping each arm on its own showed +-5%."""
+    num = np.asarray(numerator, dtype=float).ravel()
+    den = np.asarray(denominator, dtype=float).ravel()
+    if num.shape != den.shape or num.size == 0:
+        raise UsageError("a paired ratio needs the same, non-zero number of samples per arm")
+    if not (np.all(np.isfinite(num)) and np.all(np.isfinite(den))) or den.sum() <= 0:
+        raise UsageError("a paired ratio needs finite values and a positive denominator")
+    ratio = float(num.sum() / den.sum())
+    if num.size < 2:
+        return ratio - 1, (-1.0, float("inf"))
+    if ratio <= 0:
+        return ratio - 1, (-1.0, float("inf"))
+    resid = num - ratio * den
+    se_log = float(np.sqrt(resid.var(ddof=1) / num.size)) / float(den.mean()) / ratio
+    half = float(stdtrit(num.size - 1, 0.5 + confidence / 2)) * se_log
+    return ratio - 1, (ratio * float(np.exp(-half)) - 1, ratio * float(np.exp(half)) - 1)

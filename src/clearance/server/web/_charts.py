@@ -129,12 +129,17 @@ def interval(gate: GateReport, width: int = 170, height: int = 18) -> Markup:
     """A gate's value and confidence interval on a small axis ('' when it has no value)."""
     if gate.value is None:
         return Markup("")
-    ci = gate.ci or [gate.value, gate.value]
+    ci = gate.plot_ci() or [gate.value, gate.value]
     unit = min(ci[0], gate.value) >= 0 and max(ci[1], gate.value) <= 1
     top = 1.0 if unit else max(ci[1], gate.value) * 1.05
     bottom = min(0.0, ci[0], gate.value)
     x = _scale(bottom, top, 4, width - 4)
-    colour = {"pass": "#1a7f37", "fail": "#cf222e", "warn": "#bf8700"}.get(gate.status, "#8250df")
+    colour = {
+        "pass": "#1a7f37",
+        "fail": "#cf222e",
+        "inconclusive": "#bc4c00",
+        "warn": "#bf8700",
+    }.get(gate.status, "#8250df")
     body = [
         f'<line x1="4" x2="{width - 4}" y1="9" y2="9" stroke="#d0d7de"/>',
         f'<line x1="{x(ci[0]):.1f}" x2="{x(ci[1]):.1f}" y1="9" y2="9" stroke="{colour}" '
