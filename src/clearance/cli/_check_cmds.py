@@ -13,7 +13,8 @@ import typer
 from rich.markup import escape
 
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, out, policy_at, store_at
-from clearance.errors import UsageError
+from clearance.cli._outputs import OutputError, append_whole, write_atomic
+from clearance.errors import RuntimeFailure, UsageError
 
 AsOpt = Annotated[
     str | None,
@@ -66,14 +67,32 @@ def check(
             on_progress=bar.update if bar else None,
         )
     report = outcome.report
-    _emit(render_report(report, fmt, outcome.latency), out_path)
-    _step_summary(report)
+    # The decision is recorded by now: each output is tried on its own, the decision is
+    # shown, and only then does an output that could not be written fail the command (3).
+    kept = "the check ran and its decision is recorded; a rerun reuses its results"
+    failures: list[OutputError] = []
+    try:
+        _emit(
+            render_report(report, fmt, outcome.latency),
+            out_path,
+            fix=f"give --out a file path in a writable folder ({kept})",
+        )
+    except OutputError as exc:
+        failures.append(exc)
+    try:
+        _step_summary(
+            report, fix=f"point GITHUB_STEP_SUMMARY at a writable file or unset it ({kept})"
+        )
+    except OutputError as exc:
+        failures.append(exc)
     colour = "green" if report.decision == "cleared" else "red"
     err.print(
         f"[bold {colour}]{report.decision.upper()}[/] {escape(outcome.release)} "
         f"(evidence {report.evidence_hash[:12]})",
         markup=True,
     )
+    if failures:
+        raise _joined(failures)
     raise typer.Exit(0 if report.decision == "cleared" else 1)
 
 
@@ -87,23 +106,33 @@ def render_report(report: object, fmt: Format, latency: dict[str, list[float]]) 
     return render(report, fmt.value)  # type: ignore[arg-type]
 
 
-def _emit(text: str, path: Path | None) -> None:
+def _emit(
+    text: str, path: Path | None, *, fix: str = "give --out a file path in a writable folder"
+) -> None:
     if path is None:
         out(text)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_atomic(path, text, what="the report", fix=fix)
     err.print(f"wrote {path}")
 
 
-def _step_summary(report: object) -> None:
+def _step_summary(report: object, *, fix: str) -> None:
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if not summary:
         return
     from clearance.report import render_markdown
 
-    with open(summary, "a", encoding="utf-8") as handle:
-        handle.write(render_markdown(report))  # type: ignore[arg-type]
+    text = render_markdown(report)  # type: ignore[arg-type]
+    append_whole(Path(summary), text, what="the step summary ($GITHUB_STEP_SUMMARY)", fix=fix)
+
+
+def _joined(failures: list[OutputError]) -> RuntimeFailure:
+    if len(failures) == 1:
+        return failures[0]
+    return OutputError(
+        "; ".join(f.message for f in failures),
+        fix="; ".join(f.fix for f in failures if f.fix),
+    )
 
 
 card_app = typer.Typer(
