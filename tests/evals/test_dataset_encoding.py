@@ -6,7 +6,6 @@ from __future__ import annotations
 import codecs
 import json
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -273,13 +272,16 @@ documents = st.builds(
     st.integers(0, 10_000),
 )
 
-_FOLDER = Path(tempfile.mkdtemp(prefix="clearance-fuzz-"))
+
+@pytest.fixture(scope="module")
+def fuzz_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=documents, suffix=st.sampled_from([".jsonl", ".ndjson", ".csv", ".tsv"]))
-def test_loader_loads_or_raises_a_data_error(data: bytes, suffix: str) -> None:
-    file = _FOLDER / f"fuzz{suffix}"
+def test_loader_loads_or_raises_a_data_error(fuzz_folder: Path, data: bytes, suffix: str) -> None:
+    file = fuzz_folder / f"fuzz{suffix}"
     file.write_bytes(data)
     try:
         samples = load_dataset(file)
