@@ -137,7 +137,8 @@ def test_identical_costs_give_no_cost_increase() -> None:
     rng = np.random.default_rng(2)
     costs = rng.lognormal(-9, 0.7, 300)
     side = tuple(
-        replace(o, cost_usd=float(c)) for o, c in zip(outcomes("tasks", [True] * 300), costs)
+        replace(o, cost_usd=float(c))
+        for o, c in zip(outcomes("tasks", [True] * 300), costs, strict=True)
     )
     gates = {
         "cost": [{"metric": "cost.increase_vs_baseline", "max": 0.02}],

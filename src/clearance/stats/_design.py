@@ -28,6 +28,7 @@ from clearance.stats._intervals import (
     Interval,
     as_sample,
     effective_size,
+    exact_bounds,
     mean_bounds,
     mean_interval,
     order_ranks,
@@ -106,9 +107,9 @@ class RateStatistic:
 
 
 def binomial_pass(p: float, n: int, side: Side, bound: float, confidence: float) -> float:
-    """Chance that ``Binomial(n, p)`` successes give a Wilson interval showing the claim."""
+    """Chance that ``Binomial(n, p)`` successes give an exact interval showing the claim."""
     ks = np.arange(n + 1, dtype=float)
-    lo, hi = _wilson_arrays(ks, float(n), confidence)
+    lo, hi = exact_bounds(ks, float(n), confidence)
     shown = lo >= bound if side == "min" else hi <= bound
     if not shown.any():
         return 0.0
@@ -116,9 +117,10 @@ def binomial_pass(p: float, n: int, side: Side, bound: float, confidence: float)
     return float(np.clip(pmf[shown].sum(), 0.0, 1.0))
 
 
-def _wilson_arrays(
-    k: NDArray[np.float64], n: float, confidence: float
+def wilson_bounds(
+    k: NDArray[np.float64], n: float, confidence: float = 0.95
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Wilson intervals for arrays of success counts out of ``n`` (vectorised)."""
     z = z_two_sided(confidence)
     p = k / n
     denom = 1 + z * z / n

@@ -1,7 +1,9 @@
 """Confidence intervals for one sample, with the sample (not the repeat) as the unit.
 
-- rates: Wilson score interval; with repeats, Wilson at the effective sample size that the
-  spread of the per-sample rates implies (repeats of one prompt are not independent);
+- rates: the exact (Clopper-Pearson) interval, whose one-sided error is at most its
+  nominal level at every n and rate (Wilson's dips to 93.6% coverage at n = 100, p =
+  0.9); with repeats, the bounded-mean interval over samples (repeats of one prompt are
+  not independent);
 - means: a t interval on per-sample means, with pseudo-observations at the ends of a
   known range so that a handful of identical values cannot give a zero-width interval;
 - quantiles: the distribution-free order-statistic interval (exact binomial coverage,
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import bdtr, ndtri, stdtrit
+from scipy.special import bdtr, betaincinv, ndtri, stdtrit
 
 from clearance.errors import UsageError
 
@@ -48,6 +50,28 @@ def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> Int
     lo = 0.0 if successes == 0 else max(0.0, float(centre - half))
     hi = 1.0 if successes == n else min(1.0, float(centre + half))
     return lo, hi
+
+
+def exact_bounds(
+    successes: ArrayLike, n: float, confidence: float = 0.95
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Clopper-Pearson bounds for arrays of success counts out of ``n`` (vectorised)."""
+    check_confidence(confidence)
+    k = np.asarray(successes, dtype=float)
+    tail = (1 - confidence) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(k <= 0, 0.0, betaincinv(np.maximum(k, 1e-12), n - k + 1, tail))
+        hi = np.where(k >= n, 1.0, betaincinv(k + 1, np.maximum(n - k, 1e-12), 1 - tail))
+    return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+
+
+def exact_interval(successes: float, n: float, confidence: float = 0.95) -> Interval:
+    """Clopper-Pearson interval for a binomial proportion: each side misses at most
+    ``(1 - confidence) / 2`` of the time, whatever ``n`` and the true rate."""
+    if not n > 0 or not 0 <= successes <= n:
+        raise UsageError(f"need 0 <= successes <= n and n > 0, got {successes}/{n}")
+    lo, hi = exact_bounds(np.array([successes]), n, confidence)
+    return float(lo[0]), float(hi[0])
 
 
 def as_sample(values: ArrayLike | Sequence[float]) -> NDArray[np.float64]:
@@ -86,14 +110,14 @@ def effective_size(unit_rates: NDArray[np.float64], unit_sizes: NDArray[np.float
 def rate_interval(
     unit_rates: ArrayLike, unit_sizes: ArrayLike | None = None, confidence: float = 0.95
 ) -> Interval:
-    """Interval for the mean of per-sample rates (each sample's repeats inside it): Wilson
+    """Interval for the mean of per-sample rates (each sample's repeats inside it): exact
     with one outcome per sample; with repeats the bounded-mean interval over samples (a
     Wilson interval at the estimated effective size falsely passed a lower bound 4.1%
     of the time at 20 samples, nominal 2.5%)."""
     rates = as_sample(unit_rates)
     sizes = np.ones_like(rates) if unit_sizes is None else as_sample(unit_sizes)
     if np.all(sizes == 1):
-        return wilson_interval(float(rates.sum()), float(rates.size), confidence)
+        return exact_interval(float(rates.sum()), float(rates.size), confidence)
     return mean_interval(rates, confidence, (0.0, 1.0))
 
 
