@@ -100,8 +100,10 @@ class Report(_Model):
     """Level of every interval (lower than ``gates.confidence`` says when
     ``gates.familywise`` spreads a family-wise level over the gates)."""
     noise_block_chance: float | None = None
-    """Chance that a release identical to its baseline is blocked by noise alone under
-    this policy: one minus the product of the statistical gates' pass chances."""
+    """Chance that a release identical to its baseline (to this candidate, without a
+    baseline) is blocked by the statistical gates on a fresh run under this policy: one
+    minus the product of their pass chances, each computed at the baseline's observed
+    values (paired gates: no difference, the observed disagreement)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -8,7 +8,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from clearance.checklist import Report
 from clearance.report._svg import category_bars, cdf_plot, gate_plot
-from clearance.report._text import fmt_ci, fmt_value
+from clearance.report._text import fmt_ci, fmt_value, noise_line
 
 
 @lru_cache(maxsize=1)
@@ -29,6 +29,7 @@ def render_html(report: Report, latency: dict[str, list[float]] | None = None) -
         plot=gate_plot,
         latency=cdf_plot(latency or {}),
         safety=_safety(report),
+        noise=noise_line(report),
     )
 
 

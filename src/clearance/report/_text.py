@@ -72,7 +72,25 @@ def render_table(report: Report, width: int = 120, color: bool = False) -> str:
     console.print(_areas_table(report))
     for reason in report.reasons:
         console.print(f"  • {reason}", soft_wrap=True)
+    noise = noise_line(report)
+    if noise:
+        console.print(noise, soft_wrap=True, style="dim")
     return buffer.getvalue()
+
+
+def noise_line(report: Report) -> str:
+    """What noise alone does under this policy, in one sentence ('' when unknown)."""
+    if report.noise_block_chance is None:
+        return ""
+    who = (
+        "A release identical to its baseline"
+        if report.baseline
+        else "A fresh run of this candidate"
+    )
+    return (
+        f"{who} would be blocked by its statistical gates {report.noise_block_chance:.1%} "
+        f"of the time under this policy (intervals at {report.confidence:.4g})."
+    )
 
 
 def _header(report: Report) -> Text:
@@ -140,6 +158,8 @@ def render_markdown(report: Report) -> str:
                 f"{_cell(ex.prompt)} → {_cell(ex.output)}"
             )
         lines.append("")
+    if noise_line(report):
+        lines += [noise_line(report), ""]
     lines.append(
         f"<sub>evidence {report.evidence_hash[:12]} · policy "
         f"{report.policy_hash[:12]} · {report.created_at}</sub>"
