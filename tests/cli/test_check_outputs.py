@@ -191,3 +191,18 @@ def test_append_whole_cuts_a_partial_append_back(
         append_whole(target, "a long summary\n", what="the step summary", fix="free space")
     assert target.read_bytes() == b"before\n"
     assert calls == [15, 12]
+
+
+def test_an_unexpected_crash_exits_3_without_a_traceback(
+    example: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a rendering bug (e.g. a status the table has no style for) must not exit 1 (blocked)
+    def broken(*args: object, **kwargs: object) -> str:
+        raise KeyError("inconclusive")
+
+    monkeypatch.setattr("clearance.cli._check_cmds.render_report", broken)
+    code = _check(example)
+    out = capsys.readouterr()
+    assert code == 3
+    assert "Traceback" not in out.out + out.err
+    assert "internal error: KeyError" in out.err

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 
 import typer.main
 from rich.markup import escape
@@ -14,7 +16,8 @@ from clearance.governance import acting_through
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI on ``argv`` and return its exit code (0 ok, 1 blocked/failed, 2 bad input)."""
+    """Run the CLI on ``argv`` and return its exit code (0 ok, 1 blocked, 2 bad input, 3
+    run-time failure)."""
     command = typer.main.get_command(app)
     try:
         # Standalone mode: Click reports its own usage errors (exit 2) and raises SystemExit.
@@ -26,7 +29,24 @@ def run(argv: list[str] | None = None) -> int:
     except ClearanceError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
         return exc.exit_code
+    except Exception as exc:  # a bug: a run-time failure (3), never a bare traceback
+        return _internal_error(exc)
     return 0
+
+
+def _internal_error(exc: Exception) -> int:
+    """Report an unexpected exception in one line (its traceback with CLEARANCE_DEBUG=1);
+    exit 3, never 1, which means "blocked"."""
+    if os.environ.get("CLEARANCE_DEBUG"):
+        err.print(escape("".join(traceback.format_exception(exc))), markup=True)
+    err.print(
+        f"[bold red]error:[/] internal error: {escape(type(exc).__name__)}: "
+        f"{escape(str(exc))}\n  fix: this is a bug in clearance; rerun with CLEARANCE_DEBUG=1 "
+        "and report the traceback",
+        markup=True,
+        soft_wrap=True,
+    )
+    return 3
 
 
 def main() -> None:
