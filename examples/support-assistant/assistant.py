@@ -171,7 +171,7 @@ def _dress(version: Version, reply: str) -> str:
 def _wait(version: Version, user: str) -> None:
     # Deterministic per request: a latency distribution with a realistic tail.
     jitter = (zlib.crc32(user.encode()) % 1000) / 1000
-    tail = 4.0 if jitter > 0.97 else 1.0
+    tail = 4.0 if jitter > 0.985 else 1.0
     time.sleep(version.base_latency_s * (0.7 + 0.6 * jitter) * tail)
 
 

@@ -121,3 +121,17 @@ def test_paired_inputs_are_checked() -> None:
         paired_rate_test([0, 1], [1, 1], alternative="other")  # type: ignore[arg-type]
     with pytest.raises(UsageError):
         paired_ratio_interval([1.0], [0.0])
+
+
+def test_an_identical_release_differs_from_its_baseline_only_as_reruns_do() -> None:
+    # candidate and baseline disagree on 60 of 200 samples, but an identical release
+    # without repeats reproduces the baseline: its pass chance is that of zero discordance
+    cand = tuple(np.array([1.0]) for _ in range(200))
+    base = tuple(np.array([0.0 if i < 60 else 1.0]) for i in range(200))
+    stat = PairedStatistic(cand, base)
+    assert stat.pass_probability("min", -0.05, 200, 0.95, null=True) == 1.0
+    assert stat.pass_probability("min", -0.05, 3, 0.95, null=True) == 0.0
+    # with repeats, the baseline's own run-to-run spread is the noise
+    noisy = tuple(np.array([1.0, 0.0]) if i % 2 else np.array([1.0, 1.0]) for i in range(200))
+    shaky = PairedStatistic(noisy, noisy)
+    assert 0.0 < shaky.pass_probability("min", -0.05, 200, 0.95, null=True) < 1.0

@@ -45,6 +45,7 @@ def decide(
     )
     waivers = waivers or {}
     judged = {area: _judge_area(policy, area, cand, base, confidence) for area in AREAS}
+    every = [r for rs in judged.values() for r in rs]
     areas = [_area(area, judged[area], waivers.get(area)) for area in AREAS]
     allowed = policy.gates.allow_not_evaluated
     areas = [a.model_copy(update={"blocks": _blocking(a, allowed)}) for a in areas]
@@ -61,7 +62,8 @@ def decide(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         examples=_examples(evidence, areas, examples or {}, _secrets(policy)),
         confidence=confidence,
-        noise_block_chance=_noise_block_chance([r for rs in judged.values() for r in rs]),
+        noise_block_chance=_noise_block_chance(every),
+        noise_gates=sum(1 for r in every if r.blocking and r.pass_chance is not None),
     )
 
 

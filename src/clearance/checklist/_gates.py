@@ -186,13 +186,18 @@ def _bound(gate: Gate, est: Estimate, base: Estimate | None, confidence: float) 
 
 
 def _bound_chance(gate: Gate, est: Estimate, n: int, confidence: float) -> float | None:
+    """Chance a fresh run of ``n`` samples passes, at ``est``'s observed values; None when
+    those values are themselves outside the bound (a block would not be noise)."""
     stat = est.statistic
     if stat is None or n < 1:
         return None
     chance = 1.0
     for side, bound in (("min", gate.min), ("max", gate.max)):
-        if bound is not None:
-            chance *= stat.pass_probability(side, bound, n, confidence)  # type: ignore[arg-type]
+        if bound is None:
+            continue
+        if stat.estimate < bound if side == "min" else stat.estimate > bound:
+            return None
+        chance *= stat.pass_probability(side, bound, n, confidence)  # type: ignore[arg-type]
     return chance
 
 

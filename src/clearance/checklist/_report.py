@@ -103,7 +103,10 @@ class Report(_Model):
     """Chance that a release identical to its baseline (to this candidate, without a
     baseline) is blocked by the statistical gates on a fresh run under this policy: one
     minus the product of their pass chances, each computed at the baseline's observed
-    values (paired gates: no difference, the observed disagreement)."""
+    values (paired gates: no difference, the observed disagreement). Gates whose bound
+    the baseline's own value is outside are left out: a block there is not noise."""
+    noise_gates: int = 0
+    """How many gates ``noise_block_chance`` is over."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -88,8 +88,9 @@ def noise_line(report: Report) -> str:
         else "A fresh run of this candidate"
     )
     return (
-        f"{who} would be blocked by its statistical gates {report.noise_block_chance:.1%} "
-        f"of the time under this policy (intervals at {report.confidence:.4g})."
+        f"Noise alone: {who} would be blocked {report.noise_block_chance:.1%} of the time "
+        f"by the {report.noise_gates} statistical gate(s) whose bounds its own values are "
+        f"inside (intervals at {report.confidence:.4g})."
     )
 
 
