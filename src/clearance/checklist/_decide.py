@@ -34,7 +34,8 @@ def decide(
 
     Args:
         waivers: active waivers by area.
-        examples: prompt text by (suite, sample id), for the failing-sample examples.
+        examples: prompt text by (suite, sample id) for outcomes that do not carry what
+            was sent (in-memory evidence); stored results always quote their own.
     """
     confidence = policy.gates.level()
     cand = MetricBook(evidence.candidate, policy, evidence, confidence)
@@ -188,7 +189,9 @@ def _examples(
                         suite=suite,
                         sample_id=sid,
                         category=outcome.category,
-                        prompt=_short(_clean(prompts.get((suite, sid), ""), secrets)),
+                        prompt=_short(
+                            _clean(outcome.prompt or prompts.get((suite, sid), ""), secrets)
+                        ),
                         output=_short(_clean(outcome.output or outcome.error or "", secrets)),
                     )
                 )

@@ -33,10 +33,21 @@ class Outcome:
     input_tokens: int | None = None
     output_tokens: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    sent: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def prompt(self) -> str | None:
+        """The last user message that was actually sent (None when not stored)."""
+        messages = (self.sent or {}).get("messages") or []
+        for message in reversed(messages):
+            if isinstance(message, dict) and message.get("role") == "user":
+                content = message.get("content")
+                return content if isinstance(content, str) else str(content)
+        return None
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,7 @@ def _outcome(suite: str, r: SampleResult) -> Outcome:
         input_tokens=r.input_tokens,
         output_tokens=r.output_tokens,
         details=r.details or {},
+        sent=r.sent,
     )
 
 

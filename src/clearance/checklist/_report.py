@@ -105,6 +105,8 @@ class Report(_Model):
     minus the product of their pass chances, each computed at the baseline's observed
     values (paired gates: no difference, the observed disagreement). Gates whose bound
     the baseline's own value is outside are left out: a block there is not noise."""
+    evidence_runs: list[str] = Field(default_factory=list)
+    """Where each suite's results came from: run now, or a stored run reused (and why)."""
     noise_gates: int = 0
     """How many gates ``noise_block_chance`` is over."""
 

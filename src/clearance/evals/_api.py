@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from typing import Literal
 
 from clearance.errors import UsageError
@@ -52,7 +53,10 @@ async def aevaluate(
         plans = plan_suites(policy, list(suites or []), limit=cfg.limit, judge=judge)
         recorder = _recorder(cfg, stack)
         refs = await _run_all(store, plans, arms, cfg, on_progress, recorder)
-    return [summarize(store, ref.run_id, ref.role) for ref in refs]
+    return [
+        replace(summarize(store, ref.run_id, ref.role), reused=ref.reused, retried=ref.retried)
+        for ref in refs
+    ]
 
 
 def evaluate(

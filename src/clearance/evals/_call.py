@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from clearance.errors import DataError
 from clearance.evals._cache import ResponseCache, request_hash
 from clearance.evals._config import RetryPolicy
 from clearance.evals._cost import Prices
@@ -33,10 +35,11 @@ class CallContext:
 async def run_sample(ctx: CallContext, sample: Sample, repeat: int) -> dict[str, Any]:
     """The ``sample_results`` row of one sample and repeat; never raises ``CallError``."""
     key = CallKey(sample.id, repeat)
+    sample = _as_recorded(ctx.target, sample, key)
     messages = sample.chat()
     row = _row(ctx.run_id, sample, repeat)
     try:
-        completion, attempts = await _complete(ctx, messages, key)
+        completion, attempts = await _complete(ctx, messages, key, row["sent"])
     except _Failed as failed:
         row.update(
             error=str(failed.error),
@@ -50,6 +53,35 @@ async def run_sample(ctx: CallContext, sample: Sample, repeat: int) -> dict[str,
     return row
 
 
+def _as_recorded(target: Target, sample: Sample, key: CallKey) -> Sample:
+    """For a replayed target, the sample as it was recorded (its planted canaries and PII):
+    a fresh sample's new plants would never match an old output, hiding every leak."""
+    recorded = getattr(target, "recorded_sample", None)
+    record = recorded(key) if recorded is not None else None
+    return sample.replay(record) if record is not None else sample
+
+
+def require_plants(target: Target, samples: Iterable[Sample]) -> None:
+    """Refuse to replay probes whose planted values the recording does not carry.
+
+    Raises:
+        DataError: naming the recording and the first such sample.
+    """
+    recorded = getattr(target, "recorded_sample", None)
+    if recorded is None:
+        return
+    for sample in samples:
+        if sample.metadata.get("planted") and recorded(CallKey(sample.id, 0)) is None:
+            raise DataError(
+                f"the recording has no planted values for sample '{sample.id}': it was "
+                "recorded without them, so its responses cannot be judged against the "
+                "canaries and personal data that were planted when it was made",
+                file=str(getattr(target, "path", "")) or None,
+                fix="record again with 'clearance eval --record PATH', which writes each "
+                "sample's planted values with its response",
+            )
+
+
 class _Failed(Exception):
     def __init__(self, error: CallError, attempts: int) -> None:
         self.error = error
@@ -57,7 +89,7 @@ class _Failed(Exception):
 
 
 async def _complete(
-    ctx: CallContext, messages: list[dict[str, Any]], key: CallKey
+    ctx: CallContext, messages: list[dict[str, Any]], key: CallKey, sent: dict[str, Any]
 ) -> tuple[Completion, int]:
     digest = request_hash(messages, None, key.repeat) if ctx.cache is not None else ""
     if ctx.cache is not None:
@@ -68,7 +100,7 @@ async def _complete(
     if ctx.cache is not None:
         ctx.cache.put(digest, key, completion)
     if ctx.recorder is not None:
-        ctx.recorder.write(key, completion)
+        ctx.recorder.write(key, completion, sent)
     return completion, attempts
 
 
@@ -109,6 +141,7 @@ def _row(run_id: str, sample: Sample, repeat: int) -> dict[str, Any]:
         "cost_usd": None,
         "response_id": None,
         "details": {},
+        "sent": sample.record(),
     }
 
 

@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from clearance.evals._cache import ResponseCache
-from clearance.evals._call import CallContext, run_sample
+from clearance.evals._call import CallContext, require_plants, run_sample
 from clearance.evals._config import EvalConfig
 from clearance.evals._cost import Prices
 from clearance.evals._events import Progress, ProgressCallback
 from clearance.evals._limits import Limits
 from clearance.evals._plan import SuitePlan
-from clearance.evals._runs import create_run, done_keys, latest_run, set_status
+from clearance.evals._runs import create_run, done_keys, drop_errors, latest_run, set_status
 from clearance.evals._sample import Sample
 from clearance.evals._writer import ResultWriter
 from clearance.store import Store
@@ -44,7 +44,9 @@ class RunRef:
     role: str
     target: str
     reused: bool = False
-    """True when ``resume`` found the run already complete and ran nothing."""
+    """True when ``resume`` found a stored run of the same suite content and target."""
+    retried: int = 0
+    """Errored samples of that stored run that were run again."""
 
 
 async def run_suite(
@@ -56,13 +58,14 @@ async def run_suite(
     recorder: Recorder | None = None,
 ) -> RunRef:
     """Run (or resume) one suite against one target and store every result."""
-    run_id, done = _open_run(store, plan, arm, config)
+    require_plants(arm.target, plan.samples)
+    run_id, done, retried = _open_run(store, plan, arm, config)
     if done is None:  # resume found it complete
         return RunRef(run_id, plan.name, arm.role, arm.target.name, reused=True)
     progress = Progress(
         plan.name, arm.role, arm.target.name, plan.total, done=len(done), resumed=len(done)
     )
-    ref = RunRef(run_id, plan.name, arm.role, arm.target.name)
+    ref = RunRef(run_id, plan.name, arm.role, arm.target.name, bool(done) or bool(retried), retried)
     ctx = _context(run_id, plan, arm, config, recorder)
     pending = _pending(plan, done)
     try:
@@ -79,15 +82,18 @@ async def run_suite(
 
 def _open_run(
     store: Store, plan: SuitePlan, arm: RoleTarget, config: EvalConfig
-) -> tuple[str, set[tuple[str, int]] | None]:
-    """The run to write into, and what it already holds (None: complete, nothing to do)."""
+) -> tuple[str, set[tuple[str, int]] | None, int]:
+    """The run to write into, what it already holds (None: complete, nothing to do) and
+    how many errored results of a stored run were dropped to be run again (an outage's
+    timeouts are not evidence about the system)."""
     if config.resume:
         previous = latest_run(store, arm.target.fingerprint, plan.name, plan.suite_hash)
-        if previous is not None and previous.status == "complete":
-            return previous.id, None
         if previous is not None:
+            retried = drop_errors(store, previous.id)
+            if previous.status == "complete" and not retried:
+                return previous.id, None, 0
             set_status(store, previous.id, "running")
-            return previous.id, done_keys(store, previous.id)
+            return previous.id, done_keys(store, previous.id), retried
     run = {
         "role": arm.role,
         "target_fingerprint": arm.target.fingerprint,
@@ -101,7 +107,7 @@ def _open_run(
             "price_note": arm.prices.note,
         },
     }
-    return create_run(store, run), set()
+    return create_run(store, run), set(), 0
 
 
 def _context(

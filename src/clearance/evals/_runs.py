@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from clearance.store import EvalRun, SampleResult, Store
 
@@ -42,6 +42,18 @@ def done_keys(store: Store, run_id: str) -> set[tuple[str, int]]:
     query = select(SampleResult.sample_id, SampleResult.repeat).where(SampleResult.run_id == run_id)
     with store.session() as session:
         return {(sample_id, repeat) for sample_id, repeat in session.execute(query)}
+
+
+def drop_errors(store: Store, run_id: str) -> int:
+    """Delete ``run_id``'s errored results (so a resumed run asks those samples again);
+    how many there were."""
+    with store.session() as session:
+        result = session.execute(
+            delete(SampleResult).where(
+                SampleResult.run_id == run_id, SampleResult.error.is_not(None)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def set_status(store: Store, run_id: str, status: str) -> None:

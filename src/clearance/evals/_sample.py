@@ -57,6 +57,26 @@ class Sample:
                 return str(message["content"])
         return ""
 
+    def record(self) -> dict[str, Any]:
+        """What is sent and judged, as JSON: the messages (with any planted values), the
+        expected answer and the metadata the judges read. Stored with every result and
+        written into recordings, so reports quote what was sent and replays are judged
+        against the values that were planted when the response was recorded."""
+        body = {"messages": self.chat(), "target": self.target, "metadata": self.metadata}
+        loaded: dict[str, Any] = json.loads(json.dumps(body, default=str))
+        return loaded
+
+    def replay(self, record: dict[str, Any]) -> Sample:
+        """This sample as it was when ``record`` was made (same id and category)."""
+        target = record.get("target")
+        return Sample(
+            id=self.id,
+            messages=tuple(record.get("messages") or self.chat()),
+            target=tuple(target) if isinstance(target, list) else target,
+            category=self.category,
+            metadata=dict(record.get("metadata") or {}),
+        )
+
 
 def content_id(input: str | None, messages: Any, target: Any) -> str:
     """A stable 16-hex-digit id from a sample's content."""

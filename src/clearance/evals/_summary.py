@@ -34,6 +34,22 @@ class RunSummary:
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     latency_p99_ms: float | None
+    reused: bool = False
+    """The results came (at least partly) from a stored run of the same suite content
+    against the same target fingerprint."""
+    retried: int = 0
+    """Errored results of that stored run that were asked again."""
+
+    @property
+    def provenance(self) -> str:
+        """Where this run's results came from, in one line."""
+        if not self.reused:
+            return f"{self.suite} on {self.role}: run now ({self.done} results)"
+        line = (
+            f"{self.suite} on {self.role}: stored run {self.run_id[:8]} reused (same suite "
+            "content, scorer and repeats; same target fingerprint)"
+        )
+        return line + (f"; {self.retried} errored result(s) asked again" if self.retried else "")
 
     @property
     def pass_rate(self) -> float | None:

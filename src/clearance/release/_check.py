@@ -14,10 +14,19 @@ from sqlalchemy import select
 from clearance import governance
 from clearance.checklist import Evidence, Report, Side, WaiverInfo, decide, load_runs
 from clearance.errors import UsageError
-from clearance.evals import EvalConfig, ProgressCallback, Sample, evaluate, plan_suites
+from clearance.evals import (
+    EvalConfig,
+    Prices,
+    ProgressCallback,
+    Sample,
+    evaluate,
+    plan_suites,
+    prices_for,
+)
 from clearance.policy import Policy
 from clearance.release._probes import measure
 from clearance.store import Check, GateResult, Release, Store
+from clearance.targets import Usage
 
 Role = Literal["candidate", "baseline"]
 
@@ -51,9 +60,15 @@ def run_check(
     roles: list[Role] = ["candidate", "baseline"] if policy.targets.baseline else ["candidate"]
     summaries = evaluate(policy, store, config, roles=roles, on_progress=on_progress)
     by_role = {role: [s.run_id for s in summaries if s.role == role] for role in roles}
-    candidate = load_runs(store, _label(policy, "candidate"), by_role["candidate"])
+    candidate = priced(
+        load_runs(store, _label(policy, "candidate"), by_role["candidate"]),
+        prices_for(policy.targets.candidate),
+    )
     baseline = (
-        load_runs(store, _label(policy, "baseline"), by_role["baseline"])
+        priced(
+            load_runs(store, _label(policy, "baseline"), by_role["baseline"]),
+            prices_for(policy.targets.baseline),
+        )
         if policy.targets.baseline
         else None
     )
@@ -65,9 +80,24 @@ def run_check(
         digest = policy.source.digest if policy.source is not None else ""
         binding = governance.waiver_binding(digest, candidate.fingerprint)
         waivers = governance.active_waivers(store, name, binding=binding)
-    report = decide(policy, evidence, waivers=waivers, examples=_prompts(policy))
+    report = decide(policy, evidence, waivers=waivers)
+    report = report.model_copy(update={"evidence_runs": [s.provenance for s in summaries]})
     record(store, policy, report, evidence, name, actor)
     return CheckOutcome(report, evidence, name, _latency(candidate, baseline))
+
+
+def priced(side: Side, prices: Prices) -> Side:
+    """``side`` with every cost computed from its stored tokens at the policy's current
+    prices: adding or changing prices takes effect without running anything again."""
+    if prices.input_per_mtok is None or prices.output_per_mtok is None:
+        return side
+    outcomes = tuple(
+        replace(o, cost_usd=prices.cost(Usage(o.input_tokens, o.output_tokens)))
+        if o.ok and o.input_tokens is not None and o.output_tokens is not None
+        else o
+        for o in side.outcomes
+    )
+    return replace(side, outcomes=outcomes)
 
 
 def _label(policy: Policy, role: str) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clearance.errors import StoreError, UsageError
 
 DEFAULT_URL = "sqlite:///.clearance/clearance.db"
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 """Latest migration; a test checks it matches the migrations folder."""
 _MIGRATION_LOCK = 7_466_151  # PostgreSQL advisory lock key for migrations
 WRITE_LOCK = 7_466_152

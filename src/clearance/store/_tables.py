@@ -88,6 +88,9 @@ class SampleResult(Base):
     cost_usd: Mapped[float | None] = mapped_column(Float)
     response_id: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sent: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """What was sent: ``messages`` (with this run's planted values), the expected
+    ``target`` and the ``metadata`` the judges used; reports quote it, replays judge by it."""
 
 
 class Check(Base):

@@ -2,8 +2,11 @@
 
 A recording is JSONL, one line per response:
 ``{"sample_id": ..., "repeat": 0, "text": ..., "usage": {"input_tokens": .., "output_tokens": ..,
-"estimated": false}, "latency_ms": .., "ttft_ms": .., "response_id": .., "tool_calls": [..]}``.
-Replaying it gives offline evals from logs or from an earlier live run.
+"estimated": false}, "latency_ms": .., "ttft_ms": .., "response_id": .., "tool_calls": [..],
+"sample": {"messages": [..], "target": .., "metadata": {"planted": {..}}}}``.
+Replaying it gives offline evals from logs or from an earlier live run; ``sample`` (what
+was sent, with its planted values) makes the replay judged against what the response
+answered. A built-in probe replayed without it is an error.
 """
 
 from __future__ import annotations
@@ -57,6 +60,15 @@ class Replay:
         if row is None:
             raise CallError("not_recorded", f"no recorded response for sample '{key.sample_id}'")
         return _completion(row, messages)
+
+    def recorded_sample(self, key: CallKey) -> dict[str, Any] | None:
+        """What was sent when this response was recorded (None for recordings made
+        without it, e.g. converted logs)."""
+        row = self.responses.get((key.sample_id, key.repeat)) or self.responses.get(
+            (key.sample_id, 0)
+        )
+        sample = row.get("sample") if row is not None else None
+        return sample if isinstance(sample, dict) else None
 
     @staticmethod
     def completion_from(row: dict[str, Any], messages: list[Message]) -> Completion:
@@ -126,8 +138,14 @@ class Recorder:
         self.path = path
         self._handle: IO[str] = path.open("a", encoding="utf-8")
 
-    def write(self, key: CallKey, completion: Completion) -> None:
-        self._handle.write(json.dumps(recording_row(key, completion)) + "\n")
+    def write(
+        self, key: CallKey, completion: Completion, sample: dict[str, Any] | None = None
+    ) -> None:
+        """Append one response; ``sample`` is what was sent (messages, planted values)."""
+        row = recording_row(key, completion)
+        if sample is not None:
+            row["sample"] = sample
+        self._handle.write(json.dumps(row) + "\n")
 
     def flush(self) -> None:
         self._handle.flush()
