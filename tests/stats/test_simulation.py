@@ -171,18 +171,31 @@ def _norm_ppf(q: float) -> float:
 # --------------------------------------------------------------------------- ratio
 
 
-@pytest.mark.parametrize("n", SIZES)
-def test_paired_cost_ratio_coverage(n: int) -> None:
+def _ratio_runs(n: int, runs: int = 1000) -> tuple[float, float]:
+    """Coverage and false-pass rate of a ``max`` gate at the true cost increase."""
     rng = _rng(n, 9)
     truth = math.exp(0.1 + 0.02) - 1
-    hits = 0
-    low_miss = 0
-    runs = 1000
+    hits = false_pass = 0
     for _ in range(runs):
         base = rng.lognormal(0, 0.5, n)
         cand = base * rng.lognormal(0.1, 0.2, n)
         lo, hi = RatioStatistic(cand, base).interval(0.95)
         hits += lo <= truth <= hi
-        low_miss += lo > truth
-    assert hits / runs >= 0.93  # 1000 runs: +-0.7 pp
-    assert low_miss / runs <= NOMINAL + 3 * math.sqrt(NOMINAL * (1 - NOMINAL) / runs)
+        false_pass += hi <= truth
+    return hits / runs, false_pass / runs
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_paired_cost_ratio_coverage(n: int) -> None:
+    coverage, _ = _ratio_runs(n)
+    assert coverage >= 0.93  # 1000 runs: +-0.7 pp
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: the delta-method ratio interval is "
+    "anti-conservative for skewed costs (4.4% at n=20, 3.0% at n=100)",
+)
+def test_paired_cost_ratio_false_pass_holds_the_nominal_level() -> None:
+    worst = max(_ratio_runs(n)[1] for n in (20, 100))
+    assert worst <= NOMINAL + 3 * math.sqrt(NOMINAL * (1 - NOMINAL) / 1000)
