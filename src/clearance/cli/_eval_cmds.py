@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the engine is imported when the command runs, keeping --hel
     from clearance.evals import Progress as Event
     from clearance.evals import RunSummary
     from clearance.evals._api import Role
+    from clearance.store import Store
 
 
 class TargetChoice(StrEnum):
@@ -57,11 +58,18 @@ def eval_cmd(
         int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight per target.")
     ] = 64,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Only the first N samples per suite.")
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help="Only N samples per suite: a seeded sample stratified by category "
+            "(the first N rows of a user suite without categories).",
+        ),
     ] = None,
 ) -> None:
     """Run the eval suites against the candidate and/or baseline and store the results."""
     from clearance.evals import EvalConfig, evaluate
+    from clearance.evals._plan import plan_sampling
 
     loaded = policy_at(policy)
     store = store_at(db)
@@ -86,6 +94,7 @@ def eval_cmd(
                 roles=roles,
                 on_progress=bar.update if bar else None,
             )
+        warnings = system_prompt_warnings(store, summaries)
     except (KeyboardInterrupt, asyncio.CancelledError):
         err.print(
             "interrupted: finished samples are stored; continue with 'clearance eval --resume'"
@@ -94,6 +103,12 @@ def eval_cmd(
     finally:
         store.close()
     err.print(summary_table(summaries))
+    run = {item.suite for item in summaries}
+    for name, sampling in plan_sampling(loaded, suite, limit=limit).items():
+        if name in run and sampling.method != "all":
+            err.print(f"sampled {name}: {sampling.note}")
+    for line in warnings:
+        err.print(line)
 
 
 class _Bars:
@@ -169,6 +184,27 @@ def summary_table(summaries: list[RunSummary]) -> Table:
             item.status,
         )
     return table
+
+
+def system_prompt_warnings(store: Store, summaries: list[RunSummary]) -> list[str]:
+    """One warning per target whose preflight found it drops the system message (the
+    flag each run stores in its config as ``system_prompt``)."""
+    from clearance.store import EvalRun
+
+    dropped: set[tuple[str, str]] = set()
+    with store.session() as session:
+        for item in summaries:
+            run = session.get(EvalRun, item.run_id)
+            config = run.config if run is not None else None
+            if isinstance(config, dict) and config.get("system_prompt") == "dropped":
+                dropped.add((item.role, str(config.get("target") or item.role)))
+    return [
+        f"warning: the {role} target '{name}' drops the system message (found by its "
+        "preflight's system-prompt check): instructions, canaries and personal data placed "
+        "there never reach its model, so its security and privacy results do not measure "
+        "what they claim"
+        for role, name in sorted(dropped)
+    ]
 
 
 def _pct(value: float | None) -> str:

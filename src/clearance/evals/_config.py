@@ -38,7 +38,9 @@ class EvalConfig:
         batch_size: Results written to the store per transaction.
         flush_interval_s: Longest time a finished result waits before it is stored.
         resume: Continue the latest unfinished run of each suite and target.
-        limit: Run only the first N samples of each suite (overrides suite limits).
+        limit: Run only N samples of each suite (overrides suite limits): a seeded sample
+            stratified by category, see :func:`clearance.evals._plan.stratified`; a user
+            suite without a ``category`` column keeps its first N rows.
     """
 
     concurrency: int = 64

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import importlib
 import json
-from dataclasses import dataclass
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from clearance.errors import UsageError
 from clearance.evals._datasets import load_dataset
@@ -17,6 +20,81 @@ from clearance.evals.scorers import ResponseScorer
 from clearance.policy import BuiltinSuite, Policy, Suite, UserSuite
 from clearance.targets import Target
 from clearance.targets._fingerprint import file_digest
+
+DEFAULT_SEED = 0
+"""The seed of limited runs: candidate and baseline, and every later check, draw the same
+samples, so their results pair and stored runs stay reusable."""
+
+NO_CATEGORY = "(none)"
+"""The stratum of a user sample without a category, in a suite where others have one."""
+
+_STRATIFIED = "stratified/1"
+"""Names the sampling rule in a suite's hash: a new rule must not reuse runs of the old."""
+
+Item = TypeVar("Item")
+Method = Literal["all", "stratified", "first"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    """Which of a suite's samples a run covers, and how they were chosen.
+
+    Attributes:
+        method: ``all`` (no limit, or one at least the suite's size); ``stratified``
+            (a seeded sample by category: proportional allocation, at least one per
+            category when the limit allows, chosen samples in file order); ``first``
+            (the first N rows in file order: a user suite without a ``category`` column).
+        available: Samples in the suite.
+        by: What the strata are: ``category``, or ``channel`` for prompt injection (the
+            grouping the suite reports by).
+        seed: The seed of a stratified sample, else None.
+        limit: The limit applied, else None.
+        chosen: Samples run per category, in the suite's first-seen order (every
+            category of the suite, 0 for one left out).
+        available_by_category: The suite's samples per category, same order.
+        count: Samples run (each repeated ``repeats`` times).
+    """
+
+    method: Method
+    available: int
+    by: str = "category"
+    seed: int | None = None
+    limit: int | None = None
+    chosen: dict[str, int] = field(default_factory=dict)
+    available_by_category: dict[str, int] = field(default_factory=dict)
+    count: int = 0
+
+    @property
+    def missing(self) -> list[str]:
+        """Categories of the suite with no sample in the run."""
+        return [name for name, n in self.chosen.items() if n == 0]
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for n in self.chosen.values() if n)
+
+    @property
+    def note(self) -> str:
+        """One line for a person: what the run covers of the suite."""
+        if self.method == "all":
+            return f"all {self.available} samples"
+        head = f"{self.count} of {self.available} samples"
+        if self.method == "first":
+            return f"{head}, the first in file order (no {self.by} column to stratify by)"
+        total = len(self.chosen)
+        plural = "categories" if self.by == "category" else "channels"
+        sizes = {n for n in self.chosen.values() if n}
+        parts = ", ".join(f"{name} {n}" for name, n in self.chosen.items() if n)
+        if self.missing:
+            spread = f"{self.covered} of {total} {plural} ({parts})"
+        elif len(sizes) == 1:
+            spread = f"all {total} {plural}, {sizes.pop()} each"
+        else:
+            spread = f"all {total} {plural} ({parts})"
+        text = f"{head}, stratified by {self.by} (seed {self.seed}): {spread}"
+        if self.missing:
+            text += f"; not sampled: {', '.join(self.missing)}"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +106,10 @@ class SuitePlan:
         samples: Every sample, fully loaded and validated.
         scorer: How responses are scored; None stores responses unscored.
         repeats: Runs per sample.
-        suite_hash: sha256 of the samples' source, the scorer and the repeats: a stored
-            run is resumable or reusable only while this is unchanged.
+        suite_hash: sha256 of the samples' source, the scorer and the repeats (and, for a
+            limited run, the sampling rule and seed): a stored run is resumable or
+            reusable only while this is unchanged.
+        sampling: Which samples of the suite the run covers (see :class:`Sampling`).
     """
 
     name: str
@@ -37,6 +117,7 @@ class SuitePlan:
     scorer: ResponseScorer | None
     repeats: int
     suite_hash: str
+    sampling: Sampling = field(default_factory=lambda: Sampling("all", 0))
 
     @property
     def total(self) -> int:
@@ -49,22 +130,119 @@ def plan_suites(
     *,
     limit: int | None = None,
     judge: Target | None = None,
+    seed: int = DEFAULT_SEED,
 ) -> list[SuitePlan]:
     """Load every selected suite (all of them, before any runs).
+
+    A limit (``limit``, else the suite's own) keeps a sample stratified by category,
+    drawn with ``seed``: see :func:`stratified`. A user suite without categories keeps
+    its first rows.
 
     Raises:
         UsageError: a requested suite is not in the policy.
         DataError: a dataset is malformed.
     """
     chosen = _select(policy.suites, names)
-    folder = policy.source.folder if policy.source is not None else Path.cwd()
+    folder = _folder(policy)
     plans = []
     for suite in chosen:
         if isinstance(suite, UserSuite):
-            plans.append(_user_plan(suite, folder, limit, judge))
+            plans.append(_user_plan(suite, folder, limit, judge, seed))
         else:
-            plans.append(_builtin_plan(suite, folder, limit))
+            plans.append(_builtin_plan(suite, folder, limit, seed))
     return plans
+
+
+def plan_sampling(
+    policy: Policy,
+    names: list[str] | None = None,
+    *,
+    limit: int | None = None,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Sampling]:
+    """What a limited run of each selected suite covers, as :func:`plan_suites` chooses
+    it, without building scorers or planting values. Suites without a limit (neither
+    ``limit`` nor their own) are left out: they run whole.
+
+    Raises:
+        UsageError: a requested suite is not in the policy.
+        DataError: a dataset is malformed.
+    """
+    folder = _folder(policy)
+    notes: dict[str, Sampling] = {}
+    for suite in _select(policy.suites, names):
+        cap = limit or suite.limit
+        if cap is None:
+            continue
+        if isinstance(suite, UserSuite):
+            _, sampling = _choose_user(_user_samples(suite, folder)[1], cap, seed)
+        else:
+            data, _ = _load_builtin(suite, folder)
+            _, sampling = _choose_builtin(data, suite.builtin, cap, seed)
+        notes[suite.name] = sampling
+    return notes
+
+
+def stratified(
+    items: Sequence[Item], limit: int, key: Callable[[Item], str], seed: int, ids: list[str]
+) -> tuple[list[Item], dict[str, int], dict[str, int]]:
+    """A seeded sample of ``limit`` items stratified by ``key``.
+
+    Each stratum (category) gets its proportional share of ``limit``, one sample at a
+    time to the stratum furthest below its exact share, after one each when ``limit`` is
+    at least the number of strata (with fewer, the largest strata get the samples). Within
+    a stratum the samples are drawn at random from a generator seeded by ``seed``, the
+    stratum's name and its items' ``ids``, so the same seed and content give the same
+    samples, and editing one category does not redraw the others. The chosen items keep
+    their order in ``items``.
+
+    Returns:
+        The chosen items, the count chosen per stratum and the count available per
+        stratum (both in first-seen order).
+    """
+    members: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        members.setdefault(key(item), []).append(index)
+    sizes = {name: len(indices) for name, indices in members.items()}
+    shares = _allocate(sizes, min(limit, len(items)), seed)
+    picked: list[int] = []
+    for name, indices in members.items():
+        rng = random.Random(_seed_bytes(seed, name, [ids[i] for i in indices]))
+        picked.extend(rng.sample(indices, shares[name]))
+    return [items[i] for i in sorted(picked)], shares, sizes
+
+
+def _allocate(sizes: dict[str, int], limit: int, seed: int) -> dict[str, int]:
+    """Samples per stratum: proportional to its size, one each first when ``limit``
+    allows; ties go in an order drawn from ``seed`` (not the file's)."""
+    total = sum(sizes.values())
+    order = list(sizes)
+    random.Random(_seed_bytes(seed, "", [f"{k}:{n}" for k, n in sizes.items()])).shuffle(order)
+    rank = {name: position for position, name in enumerate(order)}
+    shares = dict.fromkeys(sizes, 1 if limit >= len(sizes) else 0)
+    # The deficit of a stratum, in units of 1/total: its exact share minus what it has.
+    heap = [
+        (-(limit * size - shares[name] * total), rank[name], name)
+        for name, size in sizes.items()
+        if shares[name] < size
+    ]
+    heapq.heapify(heap)
+    for _ in range(limit - sum(shares.values())):
+        _, position, name = heapq.heappop(heap)
+        shares[name] += 1
+        if shares[name] < sizes[name]:
+            deficit = limit * sizes[name] - shares[name] * total
+            heapq.heappush(heap, (-deficit, position, name))
+    return shares
+
+
+def _seed_bytes(seed: int, name: str, ids: list[str]) -> bytes:
+    text = json.dumps([seed, name, ids], separators=(",", ":"))
+    return hashlib.sha256(text.encode()).digest()
+
+
+def _folder(policy: Policy) -> Path:
+    return policy.source.folder if policy.source is not None else Path.cwd()
 
 
 def _select(suites: list[Suite], names: list[str] | None) -> list[Suite]:
@@ -80,27 +258,74 @@ def _select(suites: list[Suite], names: list[str] | None) -> list[Suite]:
     return [known[name] for name in names]
 
 
-def _user_plan(
-    suite: UserSuite, folder: Path, limit: int | None, judge: Target | None
-) -> SuitePlan:
+def _user_samples(suite: UserSuite, folder: Path) -> tuple[Path, list[Sample]]:
     path = Path(suite.path) if Path(suite.path).is_absolute() else folder / suite.path
-    samples = load_dataset(path, suite.format)
+    return path, load_dataset(path, suite.format)
+
+
+def _choose_user(
+    samples: list[Sample], cap: int | None, seed: int
+) -> tuple[list[Sample], Sampling]:
+    if cap is None or cap >= len(samples):
+        return samples, Sampling("all", len(samples), count=len(samples))
+    if all(sample.category is None for sample in samples):
+        return samples[:cap], Sampling("first", len(samples), limit=cap, count=cap)
+
+    def key(sample: Sample) -> str:
+        return sample.category if sample.category is not None else NO_CATEGORY
+
+    return _stratify(samples, cap, key, seed, [s.id for s in samples], "category")
+
+
+def _stratify(
+    items: Sequence[Item],
+    cap: int,
+    key: Callable[[Item], str],
+    seed: int,
+    ids: list[str],
+    by: str,
+) -> tuple[list[Item], Sampling]:
+    chosen, shares, sizes = stratified(items, cap, key, seed, ids)
+    sampling = Sampling(
+        "stratified",
+        len(items),
+        by=by,
+        seed=seed,
+        limit=cap,
+        chosen=shares,
+        available_by_category=sizes,
+        count=len(chosen),
+    )
+    return chosen, sampling
+
+
+def _identity_of(sampling: Sampling) -> dict[str, Any]:
+    """What a stratified selection adds to a suite's hash (nothing for the other rules,
+    whose hashes stay as they were)."""
+    if sampling.method != "stratified":
+        return {}
+    return {"sampling": _STRATIFIED, "seed": sampling.seed}
+
+
+def _user_plan(
+    suite: UserSuite, folder: Path, limit: int | None, judge: Target | None, seed: int
+) -> SuitePlan:
+    path, loaded = _user_samples(suite, folder)
     cap = limit or suite.limit
-    if cap is not None:
-        samples = samples[:cap]
+    samples, sampling = _choose_user(loaded, cap, seed)
     source = file_digest(path) if path.is_file() else _ids_digest(samples)
     identity = {
         "source": source,
         "scorer": suite.scorer.model_dump(mode="json"),
         "repeats": suite.repeats,
         "limit": cap,
+        **_identity_of(sampling),
     }
-    return SuitePlan(
-        suite.name, samples, build_scorer(suite.scorer, judge), suite.repeats, _digest(identity)
-    )
+    scorer = build_scorer(suite.scorer, judge)
+    return SuitePlan(suite.name, samples, scorer, suite.repeats, _digest(identity), sampling)
 
 
-def _builtin_plan(suite: BuiltinSuite, folder: Path, limit: int | None) -> SuitePlan:
+def _load_builtin(suite: BuiltinSuite, folder: Path) -> tuple[Any, Any]:
     suites: Any = importlib.import_module("clearance.evals.suites")
     loader = getattr(suites, "load_builtin", None)
     if loader is None:
@@ -109,9 +334,28 @@ def _builtin_plan(suite: BuiltinSuite, folder: Path, limit: int | None) -> Suite
             fix="remove it from 'suites:' or run user suites with --suite NAME",
         )
     path = None if suite.path is None else folder / suite.path
-    data = loader(suite.builtin, path=path)
+    return loader(suite.builtin, path=path), suites
+
+
+def _choose_builtin(
+    data: Any, suite: str, cap: int | None, seed: int
+) -> tuple[list[Any], Sampling]:
+    items = list(data.samples)
+    by = "channel" if suite == "prompt-injection" else "category"
+    if cap is None or cap >= len(items):
+        return items, Sampling("all", len(items), by=by, count=len(items))
+
+    def key(item: Any) -> str:
+        return _report_category(item, suite)
+
+    return _stratify(items, cap, key, seed, [item.id for item in items], by)
+
+
+def _builtin_plan(suite: BuiltinSuite, folder: Path, limit: int | None, seed: int) -> SuitePlan:
+    data, suites = _load_builtin(suite, folder)
+    chosen, sampling = _choose_builtin(data, suite.builtin, limit or suite.limit, seed)
     # Fresh canaries and personal data for every run: no run can be passed by memory.
-    filled, _planted = suites.materialize(data.samples[: limit or suite.limit])
+    filled, _planted = suites.materialize(chosen)
     samples = [_from_builtin(item, suite.builtin) for item in filled]
     scorer_for = getattr(suites, "scorer_for", None)
     scorer = scorer_for(suite.builtin) if scorer_for is not None else None
@@ -120,14 +364,19 @@ def _builtin_plan(suite: BuiltinSuite, folder: Path, limit: int | None) -> Suite
         "version": data.version,
         "repeats": suite.repeats,
         "limit": limit or suite.limit,
+        **_identity_of(sampling),
     }
-    return SuitePlan(suite.builtin, samples, scorer, suite.repeats, _digest(identity))
+    return SuitePlan(suite.builtin, samples, scorer, suite.repeats, _digest(identity), sampling)
+
+
+def _report_category(item: Any, suite: str) -> str:
+    # Injection success is reported by channel (direct, document, email, web, tool result).
+    return str(item.channel if suite == "prompt-injection" else item.category)
 
 
 def _from_builtin(item: Any, suite: str) -> Sample:
     meta = {**dict(item.metadata), "expected": item.expected, "channel": item.channel}
-    # Injection success is reported by channel (direct, document, email, web, tool result).
-    category = item.channel if suite == "prompt-injection" else item.category
+    category = _report_category(item, suite)
     return Sample(id=item.id, messages=tuple(item.messages), category=category, metadata=meta)
 
 

@@ -105,6 +105,7 @@ def _open_run(
             "target": arm.target.name,
             "prices": arm.prices.source,
             "price_note": arm.prices.note,
+            "system_prompt": arm.target.system_prompt,
         },
     }
     return create_run(store, run), set(), 0

@@ -8,6 +8,8 @@ lazily inside the running event loop and closed by ``aclose``.
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import time
 from typing import Any
 
@@ -15,7 +17,17 @@ import aiohttp
 
 from clearance.errors import TargetError
 from clearance.policy import OpenAITarget
-from clearance.targets._base import CallError, CallKey, Completion, Message, make_usage
+from clearance.targets._base import (
+    SYSTEM_CHECK_SYSTEM,
+    SYSTEM_CHECK_USER,
+    CallError,
+    CallKey,
+    Completion,
+    Message,
+    SystemPromptStatus,
+    make_usage,
+    system_prompt_by_usage,
+)
 from clearance.targets._fingerprint import digest
 from clearance.targets._http import (
     StreamState,
@@ -38,6 +50,8 @@ class OpenAIChat:
         self._url = spec.base_url + "/chat/completions"
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
+        self.system_prompt: SystemPromptStatus = "unverified"
+        self.system_prompt_note = "not checked: the preflight has not run"
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", **self.spec.headers}
@@ -156,6 +170,79 @@ class OpenAIChat:
                 "(the API key was refused)",
                 fix=f"check the key in {env}" if env else "set api_key_env in the policy",
             )
+        self.system_prompt, self.system_prompt_note = await self._check_system_prompt()
+
+    async def _check_system_prompt(self) -> tuple[SystemPromptStatus, str]:
+        """Whether the model gets the system message: the same user message with and
+        without one, compared by reported prompt tokens; without usage, one request for a
+        code word given only in the system message. Never raises: a check that cannot be
+        made is ``unverified``, with the reason."""
+        user: Message = {"role": "user", "content": SYSTEM_CHECK_USER}
+        system: Message = {"role": "system", "content": SYSTEM_CHECK_SYSTEM}
+        try:
+            with_system = _prompt_tokens(await self._ask([system, user], 1))
+            without = _prompt_tokens(await self._ask([user], 1))
+            if with_system is not None and without is not None:
+                verdict = system_prompt_by_usage(with_system, without)
+                if verdict is not None:
+                    return verdict
+                reason = (
+                    "the server reported fewer prompt tokens with a system message "
+                    f"({with_system}) than without ({without})"
+                )
+            else:
+                reason = "the server reports no token usage"
+            return await self._code_word_probe(reason)
+        except _Inconclusive as exc:
+            return "unverified", f"the system-prompt check could not be made: {exc}"
+
+    async def _code_word_probe(self, reason: str) -> tuple[SystemPromptStatus, str]:
+        word = f"{secrets.choice(_WORDS)}-{secrets.randbelow(9000) + 1000}"
+        messages: list[Message] = [
+            {
+                "role": "system",
+                "content": f"The code word is {word}. When the user asks for the code word, "
+                "reply with the code word and nothing else.",
+            },
+            {"role": "user", "content": "What is the code word? Reply with it only."},
+        ]
+        text, _ = parse_choice(await self._ask(messages, 16))
+        if _squash(word) in _squash(text):
+            return "received", (
+                f"{reason}; the model repeated a code word given only in the system message"
+            )
+        return "unverified", (
+            f"{reason}, and the model did not repeat a code word given only in the system "
+            "message: it may drop system messages, or not follow them"
+        )
+
+    async def _ask(self, messages: list[Message], max_tokens: int) -> dict[str, Any]:
+        """One plain (non-streamed) check request with the policy's parameters; its
+        messages replace the target's own system prompt."""
+        body: dict[str, Any] = {"model": self.spec.model, **self.spec.params}
+        body["messages"] = messages
+        limit = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+        body[limit] = max_tokens
+        for key in ("stream", "stream_options"):
+            body.pop(key, None)
+        try:
+            async with self.session().post(self._url, data=dumps(body)) as resp:
+                raw = await resp.read()
+                if resp.status != 200:
+                    raise _Inconclusive(f"a check request answered HTTP {resp.status}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _Inconclusive(f"a check request failed ({type(exc).__name__})") from None
+        try:
+            data = loads(raw)
+        except ValueError:
+            raise _Inconclusive("a check response is not JSON") from None
+        if not isinstance(data, dict):
+            raise _Inconclusive("a check response is not a JSON object")
+        try:
+            parse_choice(data)
+        except CallError as exc:
+            raise _Inconclusive(str(exc)) from None
+        return data
 
     async def _probe(self) -> int:
         """HTTP status of GET /models, or of a 1-token completion where /models is absent."""
@@ -181,6 +268,23 @@ class OpenAIChat:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class _Inconclusive(Exception):
+    """A system-prompt check request gave no usable answer."""
+
+
+_WORDS = ("HERON", "MAPLE", "COBALT", "TULIP", "QUARTZ", "OTTER", "SAFFRON", "GLACIER")
+
+
+def _prompt_tokens(data: dict[str, Any]) -> int | None:
+    usage = data.get("usage")
+    count = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", text.upper())
 
 
 def _identity(spec: OpenAITarget) -> dict[str, Any]:

@@ -20,7 +20,14 @@ from typing import Any
 
 from clearance.errors import TargetError
 from clearance.policy import PythonTarget
-from clearance.targets._base import CallError, CallKey, Completion, Message, make_usage
+from clearance.targets._base import (
+    CallError,
+    CallKey,
+    Completion,
+    Message,
+    SystemPromptStatus,
+    make_usage,
+)
 from clearance.targets._fingerprint import digest, file_digest
 
 
@@ -43,6 +50,13 @@ class PythonCallable:
         self.fingerprint = digest(_identity(spec, self.function))
         self._threads = threads
         self._pool: ThreadPoolExecutor | None = None
+        # Not probed: the callable is handed the messages list itself, system message
+        # included. What it does with it (pass it on, drop it) is the system under test,
+        # measured by the suites, not a transport fault to flag.
+        self.system_prompt: SystemPromptStatus = "received"
+        self.system_prompt_note = (
+            "a Python callable is handed the messages list, system message included"
+        )
 
     async def complete(
         self,
@@ -73,7 +87,8 @@ class PythonCallable:
         return await asyncio.get_running_loop().run_in_executor(self._pool, call)
 
     async def preflight(self) -> None:
-        """Import already happened in the constructor; nothing more to check."""
+        """Import already happened in the constructor; nothing more to check (the system
+        message is in the list the callable gets: ``system_prompt`` is ``received``)."""
 
     async def aclose(self) -> None:
         if self._pool is not None:

@@ -17,7 +17,15 @@ from typing import IO, Any
 
 from clearance.errors import DataError, TargetError
 from clearance.policy import RecordedTarget
-from clearance.targets._base import CallError, CallKey, Completion, Message, Usage, make_usage
+from clearance.targets._base import (
+    CallError,
+    CallKey,
+    Completion,
+    Message,
+    SystemPromptStatus,
+    Usage,
+    make_usage,
+)
 from clearance.targets._fingerprint import digest, file_digest
 
 
@@ -43,6 +51,13 @@ class Replay:
                 "recording": file_digest(self.path),
                 "system_prompt": spec.system_prompt,
             }
+        )
+        # A recording cannot be probed: whether the system that answered got the system
+        # message is not in it.
+        self.system_prompt: SystemPromptStatus = "unverified"
+        self.system_prompt_note = (
+            "a recording cannot be probed: whether the system that answered received the "
+            "system message is not known"
         )
 
     async def complete(
