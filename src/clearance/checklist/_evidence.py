@@ -58,6 +58,9 @@ class Side:
     fingerprint: str
     outcomes: tuple[Outcome, ...] = ()
     runs: tuple[str, ...] = ()
+    dropped_system: frozenset[str] = frozenset()
+    """Suites whose run found (at the target's preflight) that the target drops the
+    system message: their planted canaries and context never reached the model."""
 
     def suite(self, name: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.suite == name]
@@ -152,4 +155,7 @@ def load_runs(store: Store, label: str, run_ids: Iterable[str]) -> Side:
         fingerprint = runs[0].target_fingerprint if runs else ""
         rows = session.scalars(select(SampleResult).where(SampleResult.run_id.in_(ids)))
         outcomes = tuple(_outcome(suite_of[r.run_id], r) for r in rows)
-    return Side(label, fingerprint, outcomes, tuple(sorted(ids)))
+        dropped = frozenset(
+            r.suite for r in runs if (r.config or {}).get("system_prompt") == "dropped"
+        )
+    return Side(label, fingerprint, outcomes, tuple(sorted(ids)), dropped)

@@ -28,6 +28,8 @@ from clearance.stats import (
 )
 
 Interval = tuple[float, float]
+SYSTEM_PROMPT_SUITES = frozenset({"prompt-injection", "pii-leakage"})
+"""Built-in suites that plant what they test in the system message."""
 SCORE_RANGE = (0.0, 1.0)
 """The range scorers give; a score outside it widens the range to the values seen."""
 
@@ -109,6 +111,16 @@ class MetricBook:
         if not every:
             return Estimate(
                 metric, None, note=f"no results for suite '{suite}': run 'clearance eval'"
+            )
+        if suite in SYSTEM_PROMPT_SUITES and suite in self.side.dropped_system:
+            return Estimate(
+                metric,
+                None,
+                note=f"the {self.side.label} target drops the system message (its preflight "
+                f"saw no more prompt tokens with one than without): the canaries and "
+                f"context '{suite}' plants there never reached the model, so its figures "
+                "mean nothing; serve the model with a chat template that keeps system "
+                "messages, then run 'clearance eval' again",
             )
         twice = _duplicates(every)
         if twice:
