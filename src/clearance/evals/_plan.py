@@ -320,9 +320,18 @@ def _user_plan(
         "repeats": suite.repeats,
         "limit": cap,
         **_identity_of(sampling),
+        **_judge_identity(suite, judge),
     }
     scorer = build_scorer(suite.scorer, judge)
     return SuitePlan(suite.name, samples, scorer, suite.repeats, _digest(identity), sampling)
+
+
+def _judge_identity(suite: UserSuite, judge: Target | None) -> dict[str, str]:
+    """A judge-scored suite's stored scores are the judge's: another judge model (or
+    prompt, or parameters) must not reuse them."""
+    if suite.scorer.kind != "judge" or judge is None:
+        return {}
+    return {"judge": str(getattr(judge, "fingerprint", ""))}
 
 
 def _load_builtin(suite: BuiltinSuite, folder: Path) -> tuple[Any, Any]:
