@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from clearance.cards._content import evidence_sections, policy_sections, system_sections
+from clearance.cards._diff import card_metrics, card_record
 from clearance.cards._sections import Section
 from clearance.checklist import Report
 from clearance.policy import Policy
@@ -36,13 +38,26 @@ def build_card(
     approvals: Sequence[Approver] = (),
     previous: ModelCard | None = None,
     fingerprint: str = "",
+    verbatim_examples: bool = False,
 ) -> ModelCard:
-    """The card for this release: front matter, then every section, filled."""
+    """The card for this release: front matter, then every section, filled.
+
+    Failing samples are summarised by suite and category; their prompts and outputs are
+    quoted only with ``verbatim_examples`` (a card is written to be published, and a
+    failing sample of a safety suite is a harmful request and a harmful answer).
+    ``previous`` is the card this one replaces: when it is of other evidence it is the
+    previous version; when it is of the same evidence (the card written again), the
+    previous version it recorded is carried over.
+    """
     kind = kind or policy.system.kind
-    sections = [*policy_sections(policy), *evidence_sections(report)]
+    sections = [
+        *policy_sections(policy),
+        *evidence_sections(policy, report, verbatim_examples=verbatim_examples),
+    ]
+    before = previous_version(previous, report)
     if kind == "system":
-        sections += system_sections(policy, report, approvals, previous)
-    data = _card_data(policy, report, kind, fingerprint)
+        sections += system_sections(policy, report, approvals, before)
+    data = _card_data(policy, report, kind, fingerprint, before)
     text = f"---\n{data.to_yaml()}\n---\n\n" + _body(policy, report, kind, sections)
     return ModelCard(text, ignore_metadata_errors=False)
 
@@ -65,9 +80,46 @@ def _body(policy: Policy, report: Report, kind: str, sections: list[Section]) ->
     return intro + "\n" + "\n".join(s.markdown() for s in _order(sections, kind))
 
 
-def _card_data(policy: Policy, report: Report, kind: str, fingerprint: str) -> ModelCardData:
+def previous_version(previous: ModelCard | None, report: Report) -> dict[str, Any] | None:
+    """What the card records of the version before this one: the candidate, decision,
+    evidence and metrics of ``previous`` (of other evidence), or the record ``previous``
+    itself carries (of this evidence), or None (the first card)."""
+    if previous is None:
+        return None
+    record = card_record(previous).get("clearance") or {}
+    if record.get("evidence_hash") == report.evidence_hash:
+        carried = record.get("previous")
+        return dict(carried) if isinstance(carried, dict) else None
+    return {
+        "candidate": record.get("candidate", "?"),
+        "decision": record.get("decision", "?"),
+        "evidence_hash": record.get("evidence_hash", ""),
+        "metrics": card_metrics(previous),
+    }
+
+
+def _card_data(
+    policy: Policy,
+    report: Report,
+    kind: str,
+    fingerprint: str,
+    previous: dict[str, Any] | None,
+) -> ModelCardData:
     card = policy.card
     results = _eval_results(policy, report)
+    record: dict[str, Any] = {
+        "schema": "clearance.card/v1",
+        "kind": kind,
+        "system": policy.system.name,
+        "version": policy.system.version,
+        "candidate": report.candidate,
+        "candidate_fingerprint": fingerprint,
+        "evidence_hash": report.evidence_hash,
+        "policy_hash": report.policy_hash,
+        "decision": report.decision,
+    }
+    if previous is not None:
+        record["previous"] = previous
     return ModelCardData(
         model_name=policy.system.name,
         license=card.license,
@@ -79,17 +131,7 @@ def _card_data(policy: Policy, report: Report, kind: str, fingerprint: str) -> M
         datasets=list(card.datasets) or None,
         metrics=sorted({r.metric_type for r in results}) or None,
         eval_results=results or None,
-        clearance={
-            "schema": "clearance.card/v1",
-            "kind": kind,
-            "system": policy.system.name,
-            "version": policy.system.version,
-            "candidate": report.candidate,
-            "candidate_fingerprint": fingerprint,
-            "evidence_hash": report.evidence_hash,
-            "policy_hash": report.policy_hash,
-            "decision": report.decision,
-        },
+        clearance=record,
     )
 
 

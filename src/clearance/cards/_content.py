@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from huggingface_hub import ModelCard
-
-from clearance.cards._sections import Section
-from clearance.checklist import AreaReport, GateReport, Report
+from clearance.cards._sections import POLICY_TEXT, Section
+from clearance.checklist import AreaReport, Example, GateReport, Report, describe
 from clearance.policy import Policy
 
 if TYPE_CHECKING:
@@ -16,20 +14,16 @@ if TYPE_CHECKING:
 
 
 def policy_sections(policy: Policy) -> list[Section]:
-    card = policy.card
+    sections = [Section(title, getattr(policy.card, key)) for title, key in POLICY_TEXT.items()]
     return [
-        Section("Intended use", card.intended_use),
-        Section("Out-of-scope use", card.out_of_scope_use),
-        Section("Training data summary", card.training_data),
-        Section("Limitations", card.limitations),
-        Section("Privacy considerations", _privacy(policy, card.privacy)),
-        Section("Recommended mitigations", card.mitigations),
+        Section(s.title, _privacy(policy, s.body)) if s.title == "Privacy considerations" else s
+        for s in sections
     ]
 
 
 def _privacy(policy: Policy, text: str) -> str:
     owners = ", ".join(policy.owners.handle_data_requests.people) or "nobody named"
-    return f"{text}\n\nUser data requests are handled by: {owners}." if text else ""
+    return f"{text}\n\nUser data requests are handled by: {owners}." if text.strip() else ""
 
 
 def _fmt(value: float | None) -> str:
@@ -43,11 +37,13 @@ def _ci(gate: GateReport) -> str:
     return f"[{'-inf' if lo is None else _fmt(lo)}, {'inf' if hi is None else _fmt(hi)}]"
 
 
-def evidence_sections(report: Report) -> list[Section]:
+def evidence_sections(
+    policy: Policy, report: Report, *, verbatim_examples: bool = False
+) -> list[Section]:
     return [
         Section("Evaluation results", _results_table(report)),
         Section("Safety behaviour", _safety(report)),
-        Section("Known failure modes", _failures(report)),
+        Section("Known failure modes", _failures(policy, report, verbatim_examples)),
     ]
 
 
@@ -99,7 +95,7 @@ def _safety(report: Report) -> str:
     )
 
 
-def _failures(report: Report) -> str:
+def _failures(policy: Policy, report: Report, verbatim: bool) -> str:
     bad = [
         (a, g)
         for a in report.areas
@@ -112,15 +108,116 @@ def _failures(report: Report) -> str:
         f"- {a.area}: `{g.metric}` = {_fmt(g.value)} ({g.threshold}): {g.note or g.status}"
         for a, g in _worst(bad)
     ]
-    examples = [
-        f'- `{e.suite}/{e.sample_id}` ({e.category or "-"}): "{e.prompt[:120]}" → '
-        f'"{e.output[:160]}"'
-        for e in report.examples[:8]
-    ]
     text = "\n".join(lines)
-    if examples:
-        text += "\n\nExamples (personal data redacted):\n\n" + "\n".join(examples)
+    summary = _failing_by_category(policy, bad)
+    if summary:
+        quoted = (
+            ""
+            if verbatim
+            else " (their prompts and outputs are not quoted in this card: the check's own "
+            "report has examples, and `clearance card --verbatim-examples` quotes them here)"
+        )
+        text += f"\n\nFailing samples by suite and category{quoted}:\n\n" + "\n".join(summary)
+    if verbatim and report.examples:
+        text += (
+            "\n\nVerbatim examples (personal data redacted; they may quote harmful "
+            "requests):\n\n" + "\n\n".join(_verbatim(e) for e in report.examples[:8])
+        )
     return text
+
+
+def _failing_by_category(policy: Policy, bad: list[tuple[AreaReport, GateReport]]) -> list[str]:
+    """One line per suite and category with failing samples, e.g. ``harmful-refusal /
+    cbrn: 3 failing samples of 20``, counted from the gate's per-category rates."""
+    lines: dict[tuple[str, str], str] = {}
+    for area, gate in bad:
+        suite = gate.metric.partition(".")[0]
+        counts = _category_counts(gate, _bad_is_high(policy, area.area, gate))
+        if counts is None:
+            listed = _named(gate)
+            if listed and (gate.metric, "") not in lines:
+                lines[(gate.metric, "")] = f"- `{gate.metric}`: {listed}"
+            continue
+        unit = "sample" if sum(n for _, _, n in counts) == gate.n else "result"
+        for category, failing, n in counts:
+            if failing and (suite, category) not in lines:
+                alone = category == "uncategorised" and len(counts) == 1
+                label = suite if alone else f"{suite} / {category}"
+                word = unit if failing == 1 else unit + "s"
+                lines[(suite, category)] = f"- {label}: {failing} failing {word} of {n}"
+    return list(lines.values())
+
+
+def _named(gate: GateReport) -> str:
+    """The failing samples the report names for a gate that cannot be counted by
+    category (a mean score, agreement, a metric over every output), by suite."""
+    keys = list(dict.fromkeys(gate.failing_samples))
+    if not keys:
+        return ""
+    suites: dict[str, int] = {}
+    for key in keys:
+        suite = key.partition("/")[0]
+        suites[suite] = suites.get(suite, 0) + 1
+    parts = ", ".join(f"{suite} {n}" for suite, n in suites.items())
+    return f"{_samples(len(keys))} named in the check's report ({parts})"
+
+
+def _samples(n: int) -> str:
+    return f"{n} failing sample" + ("" if n == 1 else "s")
+
+
+def _bad_is_high(policy: Policy, area: str, gate: GateReport) -> bool | None:
+    """Whether a high value of the gate's metric is the bad side, from the policy's gate
+    (an upper bound: high is bad; a lower bound: low is bad); None when unknown."""
+    for spec in getattr(policy.gates, area, []):
+        if spec.metric != gate.metric or describe(spec) != gate.threshold:
+            continue
+        if spec.max is not None and spec.min is None:
+            return True
+        if spec.min is not None and spec.max is None:
+            return False
+        if spec.min is None and spec.max is None:
+            return not spec.higher_is_better
+    return None
+
+
+def _category_counts(
+    gate: GateReport, bad_is_high: bool | None
+) -> list[tuple[str, int, int]] | None:
+    """(category, failing, results) for a rate gate whose bad side is known, else None.
+    The per-category value of a rate is a share of 0/1 results, so value x n is whole;
+    a mean of scores is not a count of anything and is left out."""
+    if bad_is_high is None or not gate.categories:
+        return None
+    out = []
+    for c in gate.categories:
+        events = c.value * c.n
+        if abs(events - round(events)) > 1e-6 or not 0.0 <= c.value <= 1.0:
+            return None
+        failing = round(events) if bad_is_high else c.n - round(events)
+        out.append((c.category, failing, c.n))
+    if sum(f for _, f, _ in out) < len(set(gate.failing_samples)):
+        return None  # fewer failures than the samples listed: the direction is not this
+    return out
+
+
+def _verbatim(example: Example) -> str:
+    body = f"prompt: {example.prompt}\noutput: {example.output}"
+    fence = "`" * max(3, _longest_run(body, "`") + 1)
+    head = f"- `{example.suite}/{example.sample_id}` ({example.category or '-'})"
+    return (
+        f"{head}\n\n  {fence}text\n"
+        + "".join(f"  {line}\n" for line in body.splitlines())
+        + f"  {fence}"
+    )
+
+
+def _longest_run(text: str, char: str) -> int:
+    best = run = 0
+    for c in text:
+        run = run + 1 if c == char else 0
+        best = max(best, run)
+    return best
 
 
 def _worst(bad: list[tuple[AreaReport, GateReport]]) -> list[tuple[AreaReport, GateReport]]:
@@ -128,7 +225,10 @@ def _worst(bad: list[tuple[AreaReport, GateReport]]) -> list[tuple[AreaReport, G
 
 
 def system_sections(
-    policy: Policy, report: Report, approvals: Sequence[Approver], previous: ModelCard | None
+    policy: Policy,
+    report: Report,
+    approvals: Sequence[Approver],
+    previous: Mapping[str, Any] | None,
 ) -> list[Section]:
     return [
         Section("Components", "\n".join(f"- {c}" for c in policy.card.components)),
@@ -203,14 +303,19 @@ def _decision(policy: Policy, report: Report, approvals: Sequence[Approver]) -> 
     return text
 
 
-def _changes(report: Report, previous: ModelCard | None) -> str:
+def _changes(report: Report, previous: Mapping[str, Any] | None) -> str:
     if previous is None:
         return "First card generated by clearance for this system."
-    from clearance.cards._diff import card_record, metric_changes
+    from clearance.cards._diff import metric_changes
 
-    old = card_record(previous).get("clearance", {})
-    changes = metric_changes(previous, {g.metric: g.value for a in report.areas for g in a.gates})
-    head = f"Previous version: `{old.get('candidate', '?')}` ({old.get('decision', '?')})."
+    metrics = previous.get("metrics") or {}
+    changes = metric_changes(
+        {str(k): float(v) for k, v in metrics.items()},
+        {g.metric: g.value for a in report.areas for g in a.gates},
+    )
+    head = (
+        f"Previous version: `{previous.get('candidate', '?')}` ({previous.get('decision', '?')})."
+    )
     return head + (
         "\n\n" + "\n".join(f"- {c}" for c in changes) if changes else "\n\nNo metric changed."
     )

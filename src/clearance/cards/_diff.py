@@ -29,8 +29,7 @@ def card_sections(card: ModelCard) -> dict[str, str]:
     return {parts[i].strip(): parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
 
 
-def metric_changes(old: ModelCard, new: Mapping[str, float | None]) -> list[str]:
-    before = card_metrics(old)
+def metric_changes(before: Mapping[str, float], new: Mapping[str, float | None]) -> list[str]:
     out = []
     for name in sorted(set(before) | {k for k, v in new.items() if v is not None}):
         a, b = before.get(name), new.get(name)
@@ -45,7 +44,7 @@ def metric_changes(old: ModelCard, new: Mapping[str, float | None]) -> list[str]
 
 def diff_cards(old: ModelCard, new: ModelCard) -> list[str]:
     """Human-readable lines: changed metrics, then added, removed and edited sections."""
-    lines = metric_changes(old, card_metrics(new))
+    lines = metric_changes(card_metrics(old), card_metrics(new))
     a, b = card_sections(old), card_sections(new)
     lines += [f"section added: {t}" for t in b if t not in a]
     lines += [f"section removed: {t}" for t in a if t not in b]

@@ -7,7 +7,7 @@ import getpass
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -15,6 +15,10 @@ from rich.markup import escape
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, out, policy_at, store_at
 from clearance.cli._outputs import OutputError, append_whole, write_atomic
 from clearance.errors import RuntimeFailure, UsageError
+
+if TYPE_CHECKING:
+    from clearance.policy import Policy
+    from clearance.release._card import RecordedCheck
 
 AsOpt = Annotated[
     str | None,
@@ -136,7 +140,12 @@ def _joined(failures: list[OutputError]) -> RuntimeFailure:
 
 
 card_app = typer.Typer(
-    help="Model and system cards, written from the evidence.", invoke_without_command=True
+    help="Model and system cards, written from the latest recorded check of the release "
+    "(run 'clearance check' first): exit 0 written or complete, 1 --check found defects, "
+    "2 no recorded check. Nothing is evaluated or recorded: no request, no provider key, "
+    "no new check, no audit entry, no approval voided.",
+    short_help="Model and system cards, written from the recorded check.",
+    invoke_without_command=True,
 )
 
 
@@ -160,45 +169,100 @@ def card(
     check_path: Annotated[
         Path | None, typer.Option("--check", help="Check this card instead.")
     ] = None,
-    as_: AsOpt = None,
+    release: Annotated[
+        str | None,
+        typer.Option(
+            help="Release whose latest check the card states (default: system@label; "
+            "without a label, the system's latest check)."
+        ),
+    ] = None,
+    verbatim_examples: Annotated[
+        bool,
+        typer.Option(
+            "--verbatim-examples",
+            help="Quote failing samples' prompts and outputs in the card. By default the "
+            "card, written to be published, counts them by suite and category only "
+            "(a failing safety sample is a harmful request and answer).",
+        ),
+    ] = False,
 ) -> None:
-    """Write the card (Hugging Face format), or --check one: exit 1 on any defect."""
+    """Write the card (Hugging Face format) of the latest recorded check, or --check one
+    against it: exit 1 on any defect, 2 when no check is recorded.
+
+    Nothing is run or recorded: no eval, no request, no new check, no audit entry, so no
+    approval is voided and no provider key is needed. Run 'clearance check' first.
+    """
     if ctx.invoked_subcommand is not None:
         return
     if kind not in (None, "model", "system"):
         raise UsageError(f"--kind must be 'model' or 'system', not '{kind}'")
-    loaded = policy_at(policy)
-    if check_path is not None:
-        _check_card(loaded, db, check_path, kind)
-        return
-    from clearance.evals import EvalConfig
-    from clearance.release import card_path, run_check, write_card
+    from clearance.release._card import latest_check
 
+    loaded = policy_at(policy, require_env=False)
     with store_at(db) as store:
-        outcome = run_check(loaded, store, EvalConfig(), actor=actor(as_))
+        recorded = latest_check(store, loaded, release)
+    if check_path is not None:
+        _check_card(loaded, recorded, check_path, kind)
+        return
+    changed = recorded.policy_changed(loaded)
     if fmt is CardFormat.cyclonedx:
         from clearance.cards import to_cyclonedx
 
-        _emit(json.dumps(to_cyclonedx(loaded, outcome.report), indent=2) + "\n", out_path)
-        return
+        bom = to_cyclonedx(loaded, recorded.report)
+        _emit(json.dumps(bom, indent=2) + "\n", out_path, fix=_CARD_FIX)
+    else:
+        _write_card(loaded, recorded, out_path, kind, verbatim_examples)
+    if changed:
+        err.print(
+            f"note: the policy changed since the latest check of {recorded.release}; the "
+            "card states that check: run 'clearance check', then 'clearance card', for a "
+            "card of this policy"
+        )
+
+
+_CARD_FIX = "give --out a file path in a writable folder (the recorded check is unchanged)"
+
+
+def _write_card(
+    loaded: Policy,
+    recorded: RecordedCheck,
+    out_path: Path | None,
+    kind: str | None,
+    verbatim: bool,
+) -> None:
+    from clearance.release import card_path, write_card
+
+    def save(path: Path, text: str) -> None:
+        write_atomic(path, text, what="the card", fix=_CARD_FIX)
+
     path = card_path(loaded, out_path)
-    _, report = write_card(loaded, outcome, path, kind=kind)
-    err.print(f"wrote {path} ({kind or loaded.system.kind} card, decision {report.decision})")
+    write_card(loaded, recorded, path, save=save, kind=kind, verbatim_examples=verbatim)
+    report = recorded.report
+    err.print(
+        f"wrote {path} ({kind or loaded.system.kind} card of {recorded.release}: check of "
+        f"evidence {report.evidence_hash[:12]}, decision {report.decision})"
+    )
 
 
-def _check_card(loaded: object, db: str | None, path: Path, kind: str | None) -> None:
+def _check_card(loaded: Policy, recorded: RecordedCheck, path: Path, kind: str | None) -> None:
     from clearance.cards import check_card, load_card
-    from clearance.evals import EvalConfig
-    from clearance.release import run_check
 
-    with store_at(db) as store:
-        outcome = run_check(loaded, store, EvalConfig())  # type: ignore[arg-type]
-    problems = check_card(load_card(path), evidence_hash=outcome.report.evidence_hash, kind=kind)
+    report = recorded.report
+    problems = check_card(
+        load_card(path),
+        evidence_hash=report.evidence_hash,
+        kind=kind,
+        decision=report.decision,
+        policy_hash=loaded.source.digest if loaded.source is not None else None,
+    )
     for problem in problems:
         out(f"{path}: {problem}")
     if problems:
         raise typer.Exit(1)
-    out(f"{path}: complete and current (evidence {outcome.report.evidence_hash[:12]})")
+    out(
+        f"{path}: complete and current (latest check of {recorded.release}: evidence "
+        f"{report.evidence_hash[:12]}, decision {report.decision})"
+    )
 
 
 @card_app.command("diff")

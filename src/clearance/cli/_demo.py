@@ -117,8 +117,9 @@ class DemoRun:
             "v2 answers more support questions, but it follows instructions hidden in "
             "documents it reads, and it is slower and wordier.\n"
         )
-        self.card(fixed=False, kind="system", name="SYSTEM_CARD-v2.0.0.md", to_policy=True)
-        outcome = self.check(fixed=False)
+        outcome = self.checked_with_cards(
+            fixed=False, cards=[("system", "SYSTEM_CARD-v2.0.0.md", True)]
+        )
         report = outcome.report
         console.print(
             render_table(report, width=max(console.width, 120), color=console.is_terminal)
@@ -134,9 +135,11 @@ class DemoRun:
         from clearance.report import render_html, render_junit, render_table
 
         console.print(Rule("[bold]2. The fix, v2.0.1: documents are data; fast and terse again"))
-        self.card(fixed=True, kind="system", name="SYSTEM_CARD-v2.0.1.md", to_policy=True)
-        self.card(fixed=True, kind="model", name="MODEL_CARD-v2.0.1.md")
-        outcome = self.check(fixed=True)
+        cards = [
+            ("system", "SYSTEM_CARD-v2.0.1.md", True),
+            ("model", "MODEL_CARD-v2.0.1.md", False),
+        ]
+        outcome = self.checked_with_cards(fixed=True, cards=cards)
         report = outcome.report
         self.release = outcome.release
         console.print(
@@ -148,6 +151,7 @@ class DemoRun:
             render_html(report, latency=outcome.latency),
         )
         self.write("JUnit, v2.0.1", "junit-v2.0.1.xml", render_junit(report))
+        self.check_cards(fixed=True, cards=cards)
 
     def act_rollout(self) -> None:
         from clearance.cli._demo_rollout import rollout_act
@@ -159,21 +163,73 @@ class DemoRun:
 
         local_model_act(self)
 
-    def card(self, *, fixed: bool, kind: str, name: str, to_policy: bool = False) -> None:
-        from clearance.evals import EvalConfig
+    def checked_with_cards(
+        self, *, fixed: bool, cards: list[tuple[str, str, bool]]
+    ) -> CheckOutcome:
+        """Check, write the cards from that recorded check, and check again.
+
+        A card states a recorded check, and the documentation area of a check measures
+        the card on disk: the first check (which runs the evals) finds no card, the
+        second reuses the results and finds the card, and the cards are written once
+        more so they state the decision that counts them. As in CI: check, card, check.
+        """
+        self.check(fixed)
+        self.write_cards(fixed, cards)
+        outcome = self.check(fixed)
+        self.write_cards(fixed, cards)
+        return outcome
+
+    def card_file(self, fixed: bool, kind: str, name: str, to_policy: bool) -> Path:
         from clearance.policy import load_policy
-        from clearance.release import card_path, run_check, write_card
+        from clearance.release import card_path
+
+        return card_path(load_policy(self.policy_path(fixed))) if to_policy else self.out / name
+
+    def write_cards(self, fixed: bool, cards: list[tuple[str, str, bool]]) -> None:
+        from clearance.cli._outputs import write_atomic
+        from clearance.policy import load_policy
+        from clearance.release import write_card
+        from clearance.release._card import latest_check
         from clearance.store import open_store
 
         policy = load_policy(self.policy_path(fixed))
         with open_store(self.db) as store:
-            outcome = run_check(policy, store, EvalConfig(concurrency=32), actor="ci")
-        path = card_path(policy) if to_policy else self.out / name
-        write_card(policy, outcome, path, kind=kind)
-        if to_policy:
-            shutil.copy(path, self.out / name)
-            path = self.out / name
-        self.note(f"{kind} card, {'v2.0.1' if fixed else 'v2.0.0'}", path)
+            recorded = latest_check(store, policy)
+
+        def save(path: Path, text: str) -> None:
+            write_atomic(path, text, what="the card", fix=f"make {self.out} writable")
+
+        for kind, name, to_policy in cards:
+            path = self.card_file(fixed, kind, name, to_policy)
+            write_card(policy, recorded, path, save=save, kind=kind)
+            if to_policy:
+                shutil.copy(path, self.out / name)
+            label = f"{kind} card, {'v2.0.1' if fixed else 'v2.0.0'}"
+            if (label, self.out / name) not in self.artifacts:
+                self.note(label, self.out / name)
+
+    def check_cards(self, *, fixed: bool, cards: list[tuple[str, str, bool]]) -> None:
+        """``clearance card --check`` on each card: complete, and the latest check's."""
+        from clearance.cards import check_card, load_card
+        from clearance.errors import RuntimeFailure
+        from clearance.policy import load_policy
+        from clearance.release._card import latest_check
+        from clearance.store import open_store
+
+        policy = load_policy(self.policy_path(fixed))
+        with open_store(self.db) as store:
+            report = latest_check(store, policy).report
+        for kind, name, to_policy in cards:
+            path = self.card_file(fixed, kind, name, to_policy)
+            problems = check_card(
+                load_card(path),
+                evidence_hash=report.evidence_hash,
+                decision=report.decision,
+                policy_hash=policy.source.digest if policy.source is not None else None,
+            )
+            if problems:
+                raise RuntimeFailure(f"the demo's {kind} card fails its check: {problems[0]}")
+        console.print(f"cards checked: {len(cards)} complete and current ({report.decision})")
 
     def write(self, label: str, name: str, text: str) -> Path:
         path = self.out / name

@@ -1,18 +1,46 @@
-"""Writing the release's card: built from the check's report, then re-decided with the
-documentation area seeing the card just written, so the card's decision includes it."""
+"""The release's card, written from its latest recorded check.
+
+``clearance check`` records each decision with its report (waivers applied); the card
+states that report and nothing else. Writing or checking a card runs no eval, builds no
+target, records no check, appends nothing to the audit log and voids no approval. The
+documentation area of the *next* check measures the card written here (its sections and
+its evidence), so after ``check``, ``card`` and ``check`` again, a card written once more
+states a decision that already counts it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from huggingface_hub import ModelCard
+from pydantic import ValidationError
+from sqlalchemy import select
 
+from clearance import governance
 from clearance.cards import Approver, build_card, load_card
-from clearance.checklist import Report, decide
+from clearance.checklist import Report
+from clearance.errors import ClearanceError, DataError, NotFoundError
 from clearance.policy import Policy
-from clearance.release._check import CheckOutcome, _prompts
-from clearance.release._probes import Probes, card_probe
+from clearance.store import Check, Release, Store
+
+
+@dataclass(frozen=True)
+class RecordedCheck:
+    """The latest recorded check of a release: its report, as stored, and its context."""
+
+    release: str
+    report: Report
+    checked_at: datetime
+    candidate_fingerprint: str
+    approvals: tuple[Approver, ...] = ()
+
+    def policy_changed(self, policy: Policy) -> bool:
+        """Whether ``policy`` is not the policy this check was decided under."""
+        digest = policy.source.digest if policy.source is not None else ""
+        return bool(digest) and digest != self.report.policy_hash
 
 
 def card_path(policy: Policy, out: Path | None = None) -> Path:
@@ -22,56 +50,104 @@ def card_path(policy: Policy, out: Path | None = None) -> Path:
     return folder / policy.card.path
 
 
-def write_card(
+def default_release(policy: Policy) -> str | None:
+    """``system@label`` when the candidate has a label (the name ``clearance check``
+    records it under); None when the name holds the candidate's fingerprint, which only
+    building the target would tell: then the system's latest check is the one."""
+    label = policy.targets.candidate.label
+    return f"{policy.system.name}@{label}" if label else None
+
+
+def latest_check(store: Store, policy: Policy, release: str | None = None) -> RecordedCheck:
+    """The latest check recorded for ``release`` (default: see :func:`default_release`).
+
+    Raises:
+        NotFoundError: no check is recorded for it yet (exit 2: run ``clearance check``).
+        DataError: the stored report cannot be read as a report.
+    """
+    name = release or default_release(policy)
+    query = select(Check, Release).join(Release, Check.release_id == Release.id)
+    if name is not None:
+        query = query.where(Release.name == name)
+    else:
+        query = query.where(Release.system == policy.system.name)
+    with store.session() as session:
+        found = session.execute(query.order_by(Check.id.desc()).limit(1)).first()
+        if found is None:
+            what = f"release '{name}'" if name else f"system '{policy.system.name}'"
+            raise NotFoundError(
+                f"{what} has no recorded check: run 'clearance check' first",
+                fix="run 'clearance check' with this policy (and --release if it was "
+                "checked under another name); the card states the latest recorded check",
+            )
+        check, row = found
+        stored, at, name, fingerprint = (
+            check.report,
+            check.created_at,
+            row.name,
+            row.candidate_fingerprint,
+        )
+    try:
+        report = Report.model_validate(stored)
+    except ValidationError as exc:
+        raise DataError(
+            f"the recorded check of '{name}' is not a readable report "
+            f"({exc.error_count()} problem(s))",
+            fix="run 'clearance check' again to record a current one",
+        ) from None
+    return RecordedCheck(name, report, at, fingerprint, _approvals(store, name))
+
+
+def _approvals(store: Store, release: str) -> tuple[Approver, ...]:
+    """The release's approvals that still count (those of its current content)."""
+    return tuple(
+        Approver(a.approver, a.role, a.created_at.isoformat(timespec="seconds"))
+        for a in governance.approvals(store, release)
+    )
+
+
+def render_card(
     policy: Policy,
-    outcome: CheckOutcome,
+    check: RecordedCheck,
     path: Path,
     *,
     kind: str | None = None,
-    approvals: tuple[Approver, ...] = (),
-) -> tuple[ModelCard, Report]:
-    """Write the card to ``path``; return it and the report it states."""
-    previous = _previous(path, outcome)
-    fingerprint = outcome.evidence.candidate.fingerprint
-    card = build_card(
+    verbatim_examples: bool = False,
+) -> ModelCard:
+    """The card of ``check`` for the file at ``path``: the card there now is the one it
+    replaces (the previous version, or the same version written before)."""
+    return build_card(
         policy,
-        outcome.report,
+        check.report,
         kind=kind,
-        approvals=approvals,
-        previous=previous,
-        fingerprint=fingerprint,
+        approvals=check.approvals,
+        previous=_existing(path),
+        fingerprint=check.candidate_fingerprint,
+        verbatim_examples=verbatim_examples,
     )
-    _save(card, path)
-    report = _redecide(policy, outcome, path)
-    card = build_card(
-        policy, report, kind=kind, approvals=approvals, previous=previous, fingerprint=fingerprint
-    )
-    _save(card, path)
-    return card, report
 
 
-def _previous(path: Path, outcome: CheckOutcome) -> ModelCard | None:
+def write_card(
+    policy: Policy,
+    check: RecordedCheck,
+    path: Path,
+    *,
+    save: Callable[[Path, str], None],
+    kind: str | None = None,
+    verbatim_examples: bool = False,
+) -> ModelCard:
+    """Render the card of ``check`` and hand its text to ``save`` (the command line
+    passes its atomic writer, which reports a path it cannot write); return the card."""
+    card = render_card(policy, check, path, kind=kind, verbatim_examples=verbatim_examples)
+    save(path, str(card))
+    return card
+
+
+def _existing(path: Path) -> ModelCard | None:
+    """The card now at ``path`` (which the new one replaces), if it reads as one."""
     if not path.is_file():
         return None
     try:
-        card = load_card(path)
-    except Exception:
+        return load_card(path)
+    except ClearanceError:
         return None
-    record = card.data.to_dict().get("clearance") or {}  # type: ignore[no-untyped-call]
-    same = record.get("evidence_hash") == outcome.report.evidence_hash
-    return None if same else card
-
-
-def _save(card: ModelCard, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(str(card), encoding="utf-8")
-    tmp.replace(path)
-
-
-def _redecide(policy: Policy, outcome: CheckOutcome, path: Path) -> Report:
-    probes = Probes(dict(outcome.evidence.probes), dict(outcome.evidence.probe_notes))
-    probes.notes.pop("documentation.card_complete", None)
-    card_probe(path, outcome.report.evidence_hash, policy.system.kind, probes)
-    evidence = replace(outcome.evidence, probes=probes.values, probe_notes=probes.notes)
-    return decide(policy, evidence, examples=_prompts(policy))
