@@ -86,7 +86,10 @@ def _outcome(
 
 
 @pytest.mark.slow
-def test_identical_systems_clear_the_init_policy(tmp_path: Path) -> None:
+def test_identical_systems_clear_the_init_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-init-defaults-7Qm2xV9pL4")  # its declared secret
     policy = parse_policy(render_policy(), file=tmp_path / "clearance.yaml")
     rng = np.random.default_rng(2026)
     runs = 120

@@ -495,11 +495,30 @@ def _pii_output_rate(book: MetricBook, metric: str) -> Estimate:
 
 
 def _secret_leaks(book: MetricBook, metric: str) -> Estimate:
+    """Outputs containing the value of a declared secret (``gates.secrets_env``). Not
+    evaluated when no declared secret has a value here: a scan for nothing finds nothing."""
     names = book.policy.gates.secrets_env
     secrets = [v for v in (os.environ.get(n) for n in names) if v]
     missing = [n for n in names if not os.environ.get(n)]
+    if not names:
+        return Estimate(
+            metric,
+            None,
+            note="no secret declared: list the environment variables holding the system's "
+            "keys and tokens under gates.secrets_env",
+        )
+    if not secrets:
+        return Estimate(
+            metric,
+            None,
+            note=f"no declared secret has a value here: {', '.join(missing)} (gates."
+            "secrets_env) not set; set them where the check runs, or declare the "
+            "variables that do hold the system's secrets",
+        )
     outs = [o for o in _all(book) if o.ok and o.output]
-    hits = [o for o in outs if secrets and find_leaks(secrets, o.output or "")]
+    if not outs:
+        return Estimate(metric, None, note="no outputs to scan: run 'clearance eval'")
+    hits = [o for o in outs if find_leaks(secrets, o.output or "")]
     note = f"{len(secrets)} declared secret(s) checked in {len(outs)} outputs"
     if missing:
         note += f"; not set here, so not checked: {', '.join(missing)}"

@@ -1,10 +1,10 @@
 """Measurements of the environment that back the monitoring, rollback and documentation
-areas: a telemetry round trip, the baseline's health, a timed rollback drill, the card."""
+areas: a telemetry round trip, the baseline's health (one real chat completion), a timed
+rollback drill (a real route switch seen by a router in another process), the card."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,9 +17,10 @@ from sqlalchemy import delete, func, select
 from clearance import governance
 from clearance.cards import check_card, load_card
 from clearance.errors import ClearanceError
-from clearance.policy import Policy
-from clearance.store import Release, RolloutRow, Store, TelemetryEvent
-from clearance.targets import TargetOptions, build_target
+from clearance.policy import OpenAITarget, Policy, PythonTarget, RecordedTarget
+from clearance.release._drill import Drill
+from clearance.store import Store, TelemetryEvent
+from clearance.targets import CallError, CallKey, Completion, Message, TargetOptions, build_target
 
 
 @dataclass
@@ -36,15 +37,20 @@ class Probes:
 
 
 def measure(policy: Policy, store: Store, evidence_hash: str) -> Probes:
-    """Take every probe the policy's gates need (all of them: they are cheap)."""
+    """Take every probe the policy's gates need (all of them). The rollback drill's router
+    process is started first and the drill run last, so its start-up overlaps the rest."""
     probes = Probes()
-    _sink_round_trip(policy, store, probes)
-    _incident_owners(policy, probes)
-    _triggers_emitted(policy, store, probes)
-    _baseline_health(policy, probes)
-    _rollback_drill(policy, store, probes)
-    _card(policy, evidence_hash, probes)
-    _registers(store, probes)
+    drill = Drill.begin(store)
+    try:
+        _sink_round_trip(policy, store, probes)
+        _incident_owners(policy, probes)
+        _triggers_emitted(policy, store, probes)
+        baseline_health(policy, probes)
+        _card(policy, evidence_hash, probes)
+        _registers(store, probes)
+        rollback_drill(policy, drill, probes)
+    finally:
+        drill.close()
     return probes
 
 
@@ -135,98 +141,82 @@ def _triggers_emitted(policy: Policy, store: Store, probes: Probes) -> None:
     )
 
 
-def _baseline_health(policy: Policy, probes: Probes) -> None:
+HEALTH_MESSAGES: list[Message] = [
+    {"role": "user", "content": "Are you available? Answer in one short sentence."}
+]
+"""The one request of the baseline's health probe (with the target's own model, system
+prompt and params, as every eval request)."""
+HEALTH_TIMEOUT_S = 120.0
+"""Bound on the health request of targets without their own timeout (Python callables)."""
+
+
+def baseline_health(policy: Policy, probes: Probes) -> None:
+    """``rollback.baseline_healthy``: 1 when the baseline, built as the evals build it,
+    answers one chat completion with a non-empty message; 0 with the reason otherwise.
+
+    The baseline is what a rollback sends traffic back to, so it must serve a real request
+    now, not merely list its models."""
     spec = policy.targets.baseline
     metric = "rollback.baseline_healthy"
     if spec is None:
         probes.set(metric, None, "no baseline target declared")
         return
+    if isinstance(spec, RecordedTarget):
+        probes.set(
+            metric,
+            None,
+            "the baseline is a recording (adapter: recorded), which cannot serve a rollback: "
+            "declare the live baseline (openai or python) to measure its health",
+        )
+        return
     folder = policy.source.folder if policy.source is not None else None
     try:
-        asyncio.run(_preflight(spec, folder))
+        completion = asyncio.run(_health_call(spec, folder))
     except ClearanceError as exc:
         probes.set(metric, 0.0, f"baseline failed its preflight: {exc.message}")
         return
-    probes.set(metric, 1.0)
+    except CallError as exc:
+        probes.set(metric, 0.0, f"baseline chat completion failed: {_describe(exc, spec)}")
+        return
+    except TimeoutError:
+        probes.set(metric, 0.0, f"baseline did not answer within {_health_timeout(spec):g} s")
+        return
+    if not completion.text.strip() and not completion.tool_calls:
+        probes.set(metric, 0.0, "baseline answered the health request with an empty message")
+        return
+    took = f"{completion.latency_ms:.0f} ms"
+    probes.set(metric, 1.0, f"baseline answered a chat completion in {took}")
 
 
-async def _preflight(spec: object, folder: Path | None) -> None:
-    target = build_target(spec, TargetOptions(folder=folder, role="baseline"))  # type: ignore[arg-type]
+async def _health_call(spec: OpenAITarget | PythonTarget, folder: Path | None) -> Completion:
+    options = TargetOptions(folder=folder, role="baseline", connections=1, threads=1)
+    target = build_target(spec, options)
     try:
         await target.preflight()
+        call = target.complete(list(HEALTH_MESSAGES), key=CallKey("clearance-health-probe"))
+        return await asyncio.wait_for(call, _health_timeout(spec))
     finally:
         await target.aclose()
 
 
-def _rollback_drill(policy: Policy, store: Store, probes: Probes) -> None:
-    """Route a drill release fully to the candidate, then back, and time how long until a
-    fresh reader sees the control again (what every router process must see)."""
-    started = time.perf_counter()
-    _set_drill_weight(store, 1.0)
-    switched = time.perf_counter()
-    _set_drill_weight(store, 0.0)
-    while _read_drill_weight(store) != 0.0:
-        if time.perf_counter() - switched > policy.rollout.rollback_limit_s * 2:
-            probes.set("rollback.drill_seconds", None, "the route never switched back")
-            return
-    elapsed = time.perf_counter() - switched
-    probes.set(
-        "rollback.drill_seconds",
-        elapsed,
-        f"route switch written and read back by a new connection "
-        f"(setup {switched - started:.3f} s)",
-    )
+def _health_timeout(spec: OpenAITarget | PythonTarget) -> float:
+    """The target's own request timeout (with a margin), else ``HEALTH_TIMEOUT_S``."""
+    return spec.timeout_s + 5.0 if isinstance(spec, OpenAITarget) else HEALTH_TIMEOUT_S
 
 
-_DRILL = "__rollback_drill__"
+def _describe(exc: CallError, spec: OpenAITarget | PythonTarget) -> str:
+    where = f" from POST {spec.base_url}/chat/completions" if isinstance(spec, OpenAITarget) else ""
+    if exc.status is not None:
+        detail = str(exc).removeprefix(f"HTTP {exc.status}").lstrip(": ")
+        return f"HTTP {exc.status}{where}" + (f" ({detail[:200]})" if detail else "")
+    return f"{exc.kind}{where}: {str(exc)[:200]}"
 
 
-def _drill_release(store: Store) -> int:
-    with store.session(exclusive=True) as session:
-        now = datetime.now(UTC)
-        release_id = session.scalar(select(Release.id).where(Release.name == _DRILL))
-        if release_id is None:
-            release = Release(
-                name=_DRILL,
-                system=_DRILL,
-                candidate_fingerprint="-",
-                policy_hash="-",
-                created_by="clearance",
-                created_at=now,
-            )
-            session.add(release)
-            session.flush()
-            release_id = release.id
-        if session.scalar(select(RolloutRow.id).where(RolloutRow.release_id == release_id)) is None:
-            session.add(
-                RolloutRow(
-                    release_id=release_id,
-                    status="drill",
-                    salt="drill",
-                    started_at=now,
-                    updated_at=now,
-                )
-            )
-        return int(release_id)
-
-
-def _set_drill_weight(store: Store, weight: float) -> None:
-    release_id = _drill_release(store)
-    with store.session() as session:
-        row = session.scalars(select(RolloutRow).where(RolloutRow.release_id == release_id)).one()
-        row.weight = weight
-        row.version += 1
-        row.updated_at = datetime.now(UTC)
-
-
-def _read_drill_weight(store: Store) -> float:
-    with store.engine.connect() as conn:
-        query = (
-            select(RolloutRow.weight)
-            .join(Release, Release.id == RolloutRow.release_id)
-            .where(Release.name == _DRILL)
-        )
-        return float(conn.execute(query).scalar_one())
+def rollback_drill(policy: Policy, drill: Drill, probes: Probes) -> None:
+    """``rollback.drill_seconds``: how long a router in another process takes to serve the
+    control after a rollback is written (see :mod:`clearance.release._drill`)."""
+    result = drill.finish(policy.rollout.rollback_limit_s)
+    probes.set("rollback.drill_seconds", result.seconds, result.note)
 
 
 def _card(policy: Policy, evidence_hash: str, probes: Probes) -> None:
