@@ -120,7 +120,8 @@ def _result(gate: Gate, cand: Estimate, base: Estimate | None, claim: _Claim) ->
 
 
 def _join(*notes: str) -> str:
-    return "; ".join(n for n in notes if n)
+    """The non-empty notes, each once, in order."""
+    return "; ".join(dict.fromkeys(n for n in notes if n))
 
 
 _ORDER: dict[GateStatus, int] = {
