@@ -212,11 +212,21 @@ class MetricBook:
         )
 
     def _agreement(self, metric: str, outcomes: Sequence[Outcome]) -> Estimate:
+        """Mean over samples of the share of pairs of repeats that agree: equal after
+        normalising, or as similar as the suite's ``similarity`` option asks."""
+        similarity = next(
+            (getattr(s, "similarity", None) for s in self.policy.suites if s.name == "consistency"),
+            None,
+        )
         groups: dict[str, list[str]] = defaultdict(list)
         for o in outcomes:
             if o.ok and o.output is not None:
                 groups[o.sample_id].append(_normalise(o.output))
-        scores = {sid: _pairwise_agreement(outs) for sid, outs in groups.items() if len(outs) >= 2}
+        scores = {
+            sid: _pairwise_agreement(outs, similarity)
+            for sid, outs in groups.items()
+            if len(outs) >= 2
+        }
         if not scores:
             return Estimate(metric, None, note="consistency needs 'repeats: 2' or more")
         stat = MeanStatistic(np.array(list(scores.values())), (0.0, 1.0))
@@ -295,12 +305,19 @@ _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def _normalise(text: str) -> str:
-    return _PUNCT.sub(" ", text.casefold()).strip()
+    """An answer as agreement compares it: the consistency suite's one normalisation."""
+    from clearance.evals.suites import normalise_answer
+
+    return normalise_answer(text)
 
 
-def _pairwise_agreement(outputs: list[str]) -> float:
+def _pairwise_agreement(outputs: list[str], similarity: float | None = None) -> float:
+    """Share of pairs of normalised ``outputs`` that agree: equal, or at least
+    ``similarity`` similar (``clearance.evals.suites.answers_agree``)."""
+    from clearance.evals.suites._consistency import answers_agree
+
     pairs = list(combinations(outputs, 2))
-    return sum(a == b for a, b in pairs) / len(pairs)
+    return sum(answers_agree(a, b, similarity) for a, b in pairs) / len(pairs)
 
 
 # --------------------------------------------------------------------------- built-ins

@@ -76,6 +76,11 @@ class BuiltinSuite(Strict):
     """Run only the first N samples (for quick iterations; gates may then lack power)."""
     path: str | None = None
     """Replace the built-in prompts with a public set in its published format."""
+    similarity: float | None = Field(default=None, ge=0, le=1)
+    """For consistency: two repeats that differ after normalising (case, punctuation,
+    whitespace, a leading article) still agree when their lexical similarity (the larger
+    of token F1 and ROUGE-L F1) is at least this, e.g. 0.9; unset, they must be equal.
+    Other suites ignore it."""
 
     @property
     def name(self) -> str:
