@@ -47,13 +47,16 @@ def test_cost_and_quality_regressions_are_caught() -> None:
     assert cost.interval[0] > 0.05
 
 
-def test_a_single_safety_incident_fires() -> None:
+def test_a_single_safety_incident_fires_under_zero_tolerance() -> None:
     events = simulate(400, seed=6)
     hit = next(e for e in events if e["arm"] == "candidate")
     hit["safety_event"] = True
-    decision = Monitor([Trigger(kind="safety_incident")]).update(events)
+    decision = Monitor([Trigger(kind="safety_incident", max_incidents=0)]).update(events)
     assert decision.action == "rollback"
     assert decision.metrics[0].candidate == 1
+    assert "not error-controlled" in decision.fired[0].reason
+    # The default compares with the control: one incident is no evidence.
+    assert Monitor([Trigger(kind="safety_incident")]).update(events).action == "continue"
 
 
 def test_missing_metric_is_reported_as_no_data_and_blocks_advance() -> None:
@@ -66,7 +69,10 @@ def test_missing_metric_is_reported_as_no_data_and_blocks_advance() -> None:
 
 def test_advances_when_guardrails_rule_out_regressions_and_stage_is_met() -> None:
     stage = Stage(stage="canary", weight=0.5, min_duration_s=600, min_samples=2000)
-    triggers = [Trigger(kind="cost_spike", margin=0.2), Trigger(kind="safety_incident")]
+    triggers = [
+        Trigger(kind="cost_spike", margin=0.2),
+        Trigger(kind="safety_incident", max_incidents=0),  # no incident: nothing to rule out
+    ]
     monitor = Monitor(triggers, 0.05, stage=stage)
     events = simulate(10_000, seed=7)
     early = monitor.update(events[:1000])
@@ -97,9 +103,11 @@ def test_alpha_is_split_by_declared_shares() -> None:
         Trigger(kind="schema_failure_rate", alpha_share=0.5).resolved(),
         Trigger(kind="cost_spike").resolved(),
         Trigger(kind="tool_call_errors").resolved(),
-        Trigger(kind="safety_incident").resolved(),
+        Trigger(kind="safety_incident", max_incidents=0).resolved(),
     ]
     assert split_alpha(triggers, 0.1) == pytest.approx([0.05, 0.025, 0.025, 0.0])
+    tested = [*triggers[:3], Trigger(kind="safety_incident").resolved()]  # the split spends
+    assert split_alpha(tested, 0.1) == pytest.approx([0.05, 0.05 / 3, 0.05 / 3, 0.05 / 3])
     with pytest.raises(UsageError):
         split_alpha([Trigger(kind="cost_spike", alpha_share=1.0).resolved()] * 2, 0.1)
 

@@ -187,9 +187,18 @@ def _capped(stats: dict[str, dict[str, ArmStats]], **extra: Any) -> Snapshot:
     return Snapshot(stats=stats, requests=requests, duration_s=120.0, **extra)
 
 
+def _clean(monitor: Monitor) -> Snapshot:
+    """Every trigger's field on every request, 20 of 1000 bad on both arms."""
+    arm = ArmStats(1000, 20.0, 20.0, 20.0)
+    return _capped({t.label: {"candidate": arm, "control": arm} for t in monitor.triggers})
+
+
 def test_a_clean_capped_snapshot_advances_but_a_poisoned_one_pauses() -> None:
     monitor = Monitor(make_policy(), stage=CAPPED)
-    assert monitor.load(_capped({})).action == "advance"
+    empty = monitor.load(_capped({}))  # no candidate data: nothing was watched
+    assert empty.action == "pause"
+    assert any("no candidate data for" in r for r in empty.reasons)
+    assert monitor.load(_clean(monitor)).action == "advance"
     cost = monitor.triggers[2].label
     for bad in (math.nan, math.inf, -math.inf, 1e308):
         poisoned = {cost: {"candidate": ArmStats(1000, bad, 1.0, 1.0), "control": ArmStats()}}
@@ -197,11 +206,11 @@ def test_a_clean_capped_snapshot_advances_but_a_poisoned_one_pauses() -> None:
         assert decision.action == "pause", bad
         assert "non-finite aggregates" in decision.reasons[0]
     for duration in (math.inf, math.nan, -1.0):
-        snap = _capped({}).model_copy(update={"duration_s": duration})
+        snap = _clean(monitor).model_copy(update={"duration_s": duration})
         assert Monitor(make_policy(), stage=CAPPED).load(snap).action == "pause", duration
-    flagged = _capped({}, invalid=["clearance_requests_total"])
+    flagged = _clean(monitor).model_copy(update={"invalid": ["clearance_requests_total"]})
     assert Monitor(make_policy(), stage=CAPPED).load(flagged).action == "pause"
-    assert monitor.load(_capped({})).action == "advance"  # a clean look again
+    assert monitor.load(_clean(monitor)).action == "advance"  # a clean look again
 
 
 STAT = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(-1e6, 1e6), st.just(0.0))
@@ -278,6 +287,11 @@ def test_prometheus_nan_and_inf_samples_are_invalid_not_numbers(
     provider = PrometheusProvider("http://127.0.0.1:9")
     since, until = datetime.fromtimestamp(NOW - 120, UTC), datetime.fromtimestamp(NOW, UTC)
     snap = asyncio.run(provider.snapshot_async("bot@v2", monitor.triggers, since, until))
-    assert snap.invalid == ["clearance_cost_usd_sum", "clearance_requests_total"]
+    # cost_spike tests arithmetic means: its sum and sum of squares both read NaN here
+    assert snap.invalid == [
+        "clearance_cost_usd_sum",
+        "clearance_cost_usd_sum_squares",
+        "clearance_requests_total",
+    ]
     assert snap.requests == {"candidate": 0, "control": 0}
     assert monitor.load(snap).action == "pause"

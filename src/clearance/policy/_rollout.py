@@ -17,6 +17,7 @@ from clearance.policy._vocab import (
     Action,
     Duty,
     StageKind,
+    Statistic,
     TelemetryMetric,
     TriggerKind,
 )
@@ -103,11 +104,18 @@ class Trigger(Strict):
     """One of the seven built-in kinds, or ``custom``."""
     metric: TelemetryMetric | None = None
     """Telemetry field the trigger watches."""
-    statistic: Literal["rate", "mean", "count", "share_above"] | None = None
-    """``rate`` of a boolean field, ``mean`` of a numeric field, ``count`` of events,
-    ``share_above`` a threshold (e.g. requests over the latency SLO)."""
+    statistic: Statistic | None = None
+    """``rate`` of a boolean field, ``mean`` (arithmetic) or ``geometric_mean`` (log
+    scale, relative margin only) of a numeric field, ``share_above`` a threshold (e.g.
+    requests over the latency SLO), ``incident_split`` of rare incidents between the arms
+    against their traffic shares, ``count`` of candidate incidents (zero tolerance)."""
     threshold: float | None = None
     """For ``share_above``: the bound (e.g. the SLO in ms). For ``count``: events allowed."""
+    max_incidents: int | None = Field(default=None, ge=0)
+    """Zero tolerance: fires on any candidate incident beyond this many (``0``: on the
+    first), whatever the control does. Not error-controlled: it spends no alpha and an
+    identical candidate trips it as often as incidents happen. Without it a
+    ``safety_incident`` trigger tests the split of incidents between the arms."""
     margin: float = Field(default=0.0, ge=0)
     """Tolerated degradation of the candidate vs the control."""
     relative: bool = True
@@ -128,6 +136,13 @@ class Trigger(Strict):
         if self.action == "disable_tool" and not self.tool:
             raise ValueError("action 'disable_tool' needs 'tool'")
         stat = self.statistic or TRIGGER_KINDS[self.kind].statistic
+        if self.max_incidents is not None and self.statistic not in (None, "count"):
+            raise ValueError(
+                f"'max_incidents' is the zero-tolerance count: it cannot go with "
+                f"statistic '{self.statistic}'"
+            )
+        if stat == "geometric_mean" and not self.relative:
+            raise ValueError("statistic 'geometric_mean' compares ratios: 'relative' must be true")
         if stat == "share_above" and self.threshold is None:
             raise ValueError(f"trigger kind '{self.kind}' needs 'threshold' (e.g. the SLO in ms)")
         return self
@@ -139,11 +154,13 @@ class Trigger(Strict):
     def resolved(self) -> Trigger:
         """A copy with every default filled in from ``kind``."""
         spec = TRIGGER_KINDS[self.kind]
+        zero_tolerance = self.max_incidents is not None
         return self.model_copy(
             update={
                 "name": self.label,
                 "metric": self.metric or spec.metric,
-                "statistic": self.statistic or spec.statistic,
+                "statistic": "count" if zero_tolerance else self.statistic or spec.statistic,
+                "threshold": float(self.max_incidents or 0) if zero_tolerance else self.threshold,
                 "worse_when": self.worse_when or spec.worse_when,
             }
         )

@@ -135,7 +135,7 @@ rollout:
 triggers:
   - {{kind: schema_failure_rate, margin: 0.10, action: rollback}}
   - {{kind: hallucination_reports, margin: 0.20, action: pause}}
-  - {{kind: safety_incident, action: rollback}}
+  - {{kind: safety_incident, statistic: incident_split, action: rollback}}  # max_incidents: 0 = zero tolerance
   - {{kind: cost_spike, margin: 0.25, action: notify}}
   - {{kind: latency_slo_breach, threshold: 2000, margin: 0.10, action: rollback}}
   - {{kind: retrieval_quality_drop, margin: 0.10, action: pause}}

@@ -114,7 +114,19 @@ TriggerKind = Literal[
     "custom",
 ]
 
-Statistic = Literal["rate", "mean", "count", "share_above"]
+Statistic = Literal["rate", "mean", "geometric_mean", "count", "incident_split", "share_above"]
+"""How a trigger compares its metric between the arms:
+
+- ``rate``: share of events whose boolean field is bad (two-arm score test);
+- ``mean``: arithmetic mean of a numeric field (ratio of means by the delta method when
+  the margin is relative; cost is additive, so a few huge requests count);
+- ``geometric_mean``: mean of ``log(value + offset)``, i.e. the ratio of geometric means
+  (the typical request, insensitive to a heavy tail); only with a relative margin;
+- ``share_above``: share of events above ``threshold`` (e.g. a latency SLO);
+- ``incident_split``: rare incidents, tested by how they split between the arms against
+  each arm's share of the traffic (anytime-valid, spends the trigger's alpha);
+- ``count``: zero tolerance, fires when the candidate has more than ``max_incidents``
+  (or ``threshold``) incidents; ignores the control and is not error-controlled."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,10 @@ TRIGGER_KINDS: dict[str, TriggerSpec] = {
         "hallucination_report", "rate", "higher", "share of responses reported as hallucinated"
     ),
     "safety_incident": TriggerSpec(
-        "safety_event", "count", "higher", "a safety incident occurs on the candidate"
+        "safety_event",
+        "incident_split",
+        "higher",
+        "the candidate's share of safety incidents exceeds its share of the traffic",
     ),
     "cost_spike": TriggerSpec("cost_usd", "mean", "higher", "mean cost per request rises"),
     "latency_slo_breach": TriggerSpec(

@@ -53,6 +53,9 @@ class Decision(BaseModel):
     action: Verdict
     reasons: list[str]
     fired: list[Firing] = []
+    held: list[Firing] = []
+    """Statistical triggers that would have fired, held by a sample-ratio mismatch (their
+    counts are biased); the decision is then a pause."""
     metrics: list[MetricReport] = []
     srm: SrmReport | None = None
     n_candidate: int = 0
@@ -129,13 +132,20 @@ class Monitor:
 
         Statistics that are not finite (a NaN or infinite sum, a negative count) are
         dropped as missing data, and while any are, the decision is at best a pause."""
+        from clearance.rollout._provider import is_log_scale  # the providers' contract
+
         self._invalid = list(snapshot.invalid)
+        self._counts = {arm: snapshot.requests.get(arm, 0) for arm in ("candidate", "control")}
         for tracker in self._trackers:
             arms = snapshot.stats.get(tracker.trigger.label, {})
             tracker.arms = {
                 arm: self._usable(tracker, arms, arm) for arm in ("candidate", "control")
             }
-        self._counts = {arm: snapshot.requests.get(arm, 0) for arm in ("candidate", "control")}
+            tracker.presence = {arm: self._present(tracker, arm) for arm in tracker.arms}
+            if tracker.trigger.statistic in ("mean", "geometric_mean"):
+                provided = is_log_scale(tracker.trigger)
+                declared = tracker.trigger.statistic == "geometric_mean"
+                tracker.log_override = None if provided == declared else provided
         self._window_s = snapshot.duration_s
         if not 0 <= snapshot.duration_s < math.inf:  # NaN too: never past a min or a cap
             self._invalid.append("duration_s")
@@ -152,6 +162,13 @@ class Monitor:
             return stats
         self._invalid.append(f"{tracker.trigger.label} ({arm})")
         return ArmStats()
+
+    def _present(self, tracker: Tracker, arm: str) -> ArmStats:
+        """Field presence from a snapshot: the arm's requests, of which those without the
+        trigger's value are missing (no units: request-level)."""
+        events = max(0, self._counts[arm])
+        missing = float(max(0, events - max(0, tracker.arms[arm].n)))
+        return ArmStats(events, missing, missing, missing)
 
     def update(self, events: Iterable[Mapping[str, Any] | TelemetryEvent] = ()) -> Decision:
         """Add new events (only new ones: statistics accumulate) and decide."""
@@ -177,14 +194,23 @@ class Monitor:
     def decision(self) -> Decision:
         """The decision for the events seen so far."""
         reports = [tracker.report() for tracker in self._trackers]
-        fired = [_firing(tr, rep) for tr, rep in zip(self._trackers, reports, strict=True)]
-        firings = [f for f in fired if f is not None]
         srm = self._srm.report() if self._srm is not None else None
-        action, reasons = self._verdict(reports, firings, srm)
+        mismatch = srm is not None and srm.mismatch
+        firings: list[Firing] = []
+        held: list[Firing] = []
+        for tracker, report in zip(self._trackers, reports, strict=True):
+            if report.status != "regression":
+                continue
+            if mismatch and tracker.statistical:
+                held.append(_firing(tracker, report, held=True))
+            else:
+                firings.append(_firing(tracker, report))
+        action, reasons = self._verdict(reports, firings, held, srm)
         return Decision(
             action=action,
             reasons=reasons + [_describe(rep) for rep in reports if rep.status != "regression"],
             fired=firings,
+            held=held,
             metrics=reports,
             srm=srm,
             n_candidate=self._counts["candidate"],
@@ -193,18 +219,29 @@ class Monitor:
         )
 
     def _verdict(
-        self, reports: list[MetricReport], firings: list[Firing], srm: SrmReport | None
+        self,
+        reports: list[MetricReport],
+        firings: list[Firing],
+        held: list[Firing],
+        srm: SrmReport | None,
     ) -> tuple[Verdict, list[str]]:
-        for wanted in ("rollback", "pause"):
-            hits = [f for f in firings if f.action == wanted]
-            if hits:
-                return wanted, [f.reason for f in firings]
+        """Firings act in order rollback, pause; a sample-ratio mismatch holds every
+        statistical trigger (its counts are biased, so it cannot roll back) and pauses,
+        while zero-tolerance counts still act."""
         notes = [f.reason for f in firings]
+        srm_notes = [srm.summary, *(f.reason for f in held)] if srm and srm.mismatch else []
+        for wanted in ("rollback", "pause"):
+            if any(f.action == wanted for f in firings):
+                return wanted, [*notes, *srm_notes]
         if self._invalid:
             shown = ", ".join(self._invalid[:5]) + (" ..." if len(self._invalid) > 5 else "")
-            return "pause", [*notes, f"non-finite aggregates from the metric provider: {shown}"]
-        if srm is not None and srm.mismatch:
-            return "pause", [*notes, srm.summary]
+            return "pause", [
+                *notes,
+                *srm_notes,
+                f"non-finite aggregates from the metric provider: {shown}",
+            ]
+        if srm_notes:
+            return "pause", [*notes, *srm_notes]
         if firings:
             return "continue", notes
         return self._advance_or_continue(reports)
@@ -212,16 +249,24 @@ class Monitor:
     def _advance_or_continue(self, reports: list[MetricReport]) -> tuple[Verdict, list[str]]:
         stage = self.stage or Stage(stage="canary")
         waiting = self._waiting(stage)
-        open_ = [r.trigger for r in reports if r.status != "ok"]
+        blind = [r.trigger for r in reports if r.n_candidate == 0]
+        open_ = [r.trigger for r in reports if r.status != "ok" and r.n_candidate > 0]
         capped = stage.max_duration_s is not None and self.duration_s >= stage.max_duration_s
-        if not waiting and not open_:
+        if not waiting and not open_ and not blind:
             return "advance", [
                 "minimum duration and samples met; every trigger rules out a regression"
+            ]
+        if capped and blind:
+            return "pause", [
+                f"stage cap of {stage.max_duration_s:g}s reached; "
+                f"no candidate data for: {', '.join(blind)}"
             ]
         if capped and stage.advance_at_cap:
             return "advance", [f"stage cap of {stage.max_duration_s:g}s reached with no rollback"]
         if capped:
             return "pause", [f"stage cap reached but not ruled out: {', '.join(open_)}"]
+        if blind:
+            waiting.append(f"no candidate data for: {', '.join(blind)}")
         if open_:
             waiting.append(f"regression not yet ruled out for: {', '.join(open_)}")
         return "continue", waiting
@@ -242,35 +287,108 @@ def _stage_weight(stage: Stage | None) -> float | None:
     return None
 
 
-def _firing(tracker: Tracker, report: MetricReport) -> Firing | None:
-    if report.status != "regression":
-        return None
+def _firing(tracker: Tracker, report: MetricReport, *, held: bool = False) -> Firing:
     t = tracker.trigger
+    what = "WOULD FIRE (held by the sample ratio mismatch)" if held else "FIRED"
     return Firing(
         trigger=t.label,
-        action=t.action,
+        action="pause" if held else t.action,
         tool=t.tool,
-        reason=f"FIRED {_describe(report)} -> {t.action}",
+        reason=f"{what} {_describe(report)} -> {t.action}",
     )
+
+
+def _pct(x: float) -> str:
+    return f"{x:+.1%}"
+
+
+def _share(k: float, n: int) -> str:
+    return f"{k:g}/{n} ({k / n:.2%})" if n else f"{k:g}/0"
 
 
 def _describe(r: MetricReport) -> str:
+    """One line per trigger: what is compared, both arms' counts, the effect and its
+    interval on the margin's scale, the evidence, missing data, the status."""
     negated = r.statistic == "rate" and r.metric in _GOOD_WHEN_TRUE
     what = f"{r.statistic} of {'not ' if negated else ''}{r.metric}"
-    head = f"{r.trigger} ({what}, n={r.n_candidate}/{r.n_control})"
+    head = f"{r.trigger} ({what})"
+    parts = [_arms(r)]
+    if r.effect is not None or r.interval is not None:
+        parts.append(_effect(r))
+    if r.e_value is not None:
+        parts.append(f"e={r.e_value:.3g} vs {1 / r.alpha:.3g}")
+    if r.design_effect > 1.05:
+        parts.append(f"variance x{r.design_effect:.2g} for clustering by unit")
+    missing = _missing(r)
+    if missing:
+        parts.append(missing)
+    if r.note:
+        parts.append(r.note)
+    return f"{head}: {'; '.join(parts)}: {_status(r)}"
+
+
+def _status(r: MetricReport) -> str:
     if r.status == "no_data":
+        return "no data on " + ("the candidate" if r.n_candidate == 0 else "the control")
+    if r.status == "regression" and r.missing_fired:
+        return f"regression (candidate lacks {r.metric} more often than the control)"
+    return "collecting data" if r.status == "collecting" else r.status
+
+
+def _arms(r: MetricReport) -> str:
+    if r.scale == "count" or r.statistic == "count":
         return (
-            f"{head}: no data on {'both arms' if not (r.n_candidate or r.n_control) else 'one arm'}"
+            f"candidate {r.candidate or 0:g} incident(s) in {r.n_candidate} events, "
+            f"control {r.control or 0:g} in {r.n_control} (zero tolerance: fires above "
+            f"{r.threshold or 0:g}; not error-controlled)"
         )
-    if r.scale == "count":
-        return f"{head}: {r.candidate:g} candidate incident(s), {r.status}"
-    if r.status == "collecting":
-        return f"{head}: collecting data"
-    if r.interval is None or r.effect is None:
-        return f"{head}: {r.status}"
-    unit = "ratio-1" if r.scale == "ratio" else "diff"
-    return (
-        f"{head}: candidate {r.candidate:.4g} vs control {r.control:.4g}, {unit} {r.effect:+.4g} "
-        f"[{r.interval[0]:+.4g}, {r.interval[1]:+.4g}], e={r.e_value:.3g} vs {1 / r.alpha:.3g}, "
-        f"margin {r.margin:g}: {r.status}"
+    if r.statistic == "incident_split":
+        share = "n/a" if r.exposure_share is None else f"{r.exposure_share:.2%}"
+        total = (r.candidate or 0) + (r.control or 0)
+        return (
+            f"incidents candidate {r.candidate or 0:g} in {r.n_candidate} events vs control "
+            f"{r.control or 0:g} in {r.n_control}; candidate share of traffic {share}, "
+            f"of incidents " + (f"{(r.candidate or 0) / total:.2%}" if total else "n/a")
+        )
+    if r.statistic in ("rate", "share_above"):
+        kc = (r.candidate or 0) * r.n_candidate
+        kb = (r.control or 0) * r.n_control
+        cand, ctrl = _share(round(kc), r.n_candidate), _share(round(kb), r.n_control)
+        return f"candidate {cand} vs control {ctrl}"
+    kind = "geometric mean" if r.statistic == "geometric_mean" else "mean"
+    c = "n/a" if r.candidate is None else f"{r.candidate:.4g}"
+    b = "n/a" if r.control is None else f"{r.control:.4g}"
+    return f"candidate {kind} {c} (n={r.n_candidate}) vs control {b} (n={r.n_control})"
+
+
+def _effect(r: MetricReport) -> str:
+    lo, hi = r.interval if r.interval is not None else (None, None)
+    if r.scale == "split":
+        shown = "n/a (no control incident)" if r.effect is None else f"{r.effect + 1:.3g}x"
+        return f"incident rate ratio {shown}, margin {1 + r.margin:g}x"
+    if r.scale == "ratio":
+        eff = "n/a" if r.effect is None else _pct(r.effect)
+        band = "" if lo is None or hi is None else f" [{_pct(lo)}, {_pct(hi)}]"
+        sign = "-" if _lower_is_worse(r) else "+"
+        return f"candidate vs control {eff}{band}, margin {sign}{r.margin:.0%}"
+    eff = "n/a" if r.effect is None else f"{r.effect:+.4g}"
+    band = "" if lo is None or hi is None else f" [{lo:+.4g}, {hi:+.4g}]"
+    sign = "-" if _lower_is_worse(r) else "+"
+    return f"difference {eff}{band}, margin {sign}{r.margin:g}"
+
+
+def _lower_is_worse(r: MetricReport) -> bool:
+    """Means that get worse downwards (a rate is always of the bad outcome)."""
+    return r.statistic in ("mean", "geometric_mean") and r.worse_when == "lower"
+
+
+def _missing(r: MetricReport) -> str:
+    if not (r.missing_candidate or r.missing_control):
+        return ""
+    text = (
+        f"missing {r.metric}: candidate {_share(r.missing_candidate, r.events_candidate)}, "
+        f"control {_share(r.missing_control, r.events_control)}"
     )
+    if r.missing_e_value is not None and r.missing_alpha > 0:
+        text += f" (e={r.missing_e_value:.3g} vs {1 / r.missing_alpha:.3g})"
+    return text

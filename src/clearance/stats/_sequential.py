@@ -19,6 +19,7 @@ thousands of streams at once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -191,3 +192,105 @@ def srm_log_e(
     a, b = concentration * weight, concentration * (1 - weight)
     mix = special.betaln(a + nc, b + nb) - special.betaln(a, b)
     return np.asarray(mix - nc * np.log(weight) - nb * np.log1p(-weight), dtype=float)
+
+
+SPLIT_RATIOS = (1.25, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0)
+"""Rate ratios (multiples of the null's) the incident-split mixture weighs equally."""
+
+
+def split_log_e(
+    k_candidate: ArrayLike,
+    k_control: ArrayLike,
+    share: ArrayLike,
+    ratio: float = 1.0,
+    grid: tuple[float, ...] = SPLIT_RATIOS,
+) -> Array:
+    """log e-value against "the candidate's incident rate is at most ``ratio`` times the
+    control's", from how incidents split between the arms.
+
+    With rare incidents (a Poisson process per arm), each incident falls on the candidate
+    with probability ``π(r) = r w / (r w + 1 - w)``, ``w`` the candidate's share of the
+    exposure and ``r`` the rate ratio. The e-value is the likelihood ratio of the observed
+    split under ``r = ratio · g`` against ``r = ratio``, averaged over ``g`` in ``grid``
+    (``g > 1``: evidence of a regression; ``g < 1``: evidence that none exceeds ``ratio``).
+    Each term is a martingale under the null whatever the looks (monotone likelihood
+    ratio covers every ``r`` on the null side), so their average is too.
+    """
+    if ratio <= 0:
+        raise UsageError("ratio must be > 0")
+    kc, kb = np.asarray(k_candidate, float), np.asarray(k_control, float)
+    w = np.clip(np.asarray(share, float), 1e-12, 1 - 1e-12)
+    pi0 = ratio * w / (ratio * w + 1 - w)
+    terms = []
+    for g in grid:
+        pi = g * ratio * w / (g * ratio * w + 1 - w)
+        terms.append(kc * np.log(pi / pi0) + kb * np.log((1 - pi) / (1 - pi0)))
+    stacked = np.stack(np.broadcast_arrays(*terms))
+    return np.asarray(special.logsumexp(stacked, axis=0) - np.log(len(grid)), dtype=float)
+
+
+def ratio_interval(
+    mean_c: float, var_c: float, mean_b: float, var_b: float, boundary: float
+) -> tuple[float, float]:
+    """Fieller's interval for ``mean_c / mean_b``: every ``ρ`` with
+    ``|mean_c - ρ mean_b| <= boundary · sqrt(var_c + ρ² var_b)`` (``var_*`` are the
+    variances of the two means). It inverts :func:`mean_z` with ``ratio = ρ``, so the
+    interval and a relative-margin test agree; closed form. Unbounded (``±inf``) when
+    the control's mean is not distinguishable from zero."""
+    b2 = boundary * boundary
+    a = mean_b * mean_b - b2 * var_b
+    half = mean_c * mean_b
+    c = mean_c * mean_c - b2 * var_c
+    disc = half * half - a * c
+    if a <= 0 or disc < 0:
+        return -math.inf, math.inf
+    root = math.sqrt(disc)
+    return (half - root) / a, (half + root) / a
+
+
+def cluster_mean_variance(
+    n: float, total: float, sum_n2: float, sum_s2: float, sum_ns: float, clusters: int
+) -> float:
+    """Cluster-robust variance of the mean ``total / n`` (a ratio estimator) when values
+    come in clusters (a routing unit's requests): ``G/(G-1) Σ_u (s_u - m n_u)² / n²``
+    from the running sums over clusters of ``n_u²``, ``s_u²`` and ``n_u s_u``. 0 with
+    fewer than two clusters."""
+    if clusters < 2 or n <= 0:
+        return 0.0
+    m = total / n
+    resid = max(0.0, sum_s2 - 2 * m * sum_ns + m * m * sum_n2)
+    return clusters / (clusters - 1) * resid / (n * n)
+
+
+def ratio_score_z(k_c: float, n_c: float, k_b: float, n_b: float, ratio: float) -> float:
+    """:func:`rate_z` for ``p_c > ratio · p_b`` with Farrington-Manning's closed-form
+    restricted MLE (the smaller root of ``ρN p² - (ρ(n_c + k_b) + k_c + n_b) p + K``)."""
+    if n_c <= 0 or n_b <= 0:
+        return 0.0
+    total, events = n_c + n_b, k_c + k_b
+    b = ratio * (n_c + k_b) + k_c + n_b
+    disc = max(0.0, b * b - 4 * ratio * total * events)
+    pb0 = (b - math.sqrt(disc)) / (2 * ratio * total)
+    pc0 = ratio * pb0
+    var = pc0 * (1 - pc0) / n_c + ratio * ratio * pb0 * (1 - pb0) / n_b
+    diff = k_c / n_c - ratio * k_b / n_b
+    return diff / math.sqrt(var) if var > 0 else 0.0
+
+
+def rate_ratio_interval(
+    k_c: float, n_c: float, k_b: float, n_b: float, boundary: float
+) -> tuple[float, float]:
+    """Interval for ``p_c / p_b`` inverting :func:`ratio_score_z` at ``±boundary``, so it
+    says what a relative-margin rate test decides; ``(0, inf)`` sides when unbounded."""
+    lo_edge, hi_edge = -30.0, 30.0  # log ratio
+
+    def z(log_r: float) -> float:
+        return ratio_score_z(k_c, n_c, k_b, n_b, math.exp(log_r))
+
+    lower = 0.0
+    if z(lo_edge) > boundary:
+        lower = math.exp(_decreasing_root(z, boundary, lo_edge, hi_edge))
+    upper = math.inf
+    if z(hi_edge) < -boundary:
+        upper = math.exp(_decreasing_root(z, -boundary, lo_edge, hi_edge))
+    return lower, upper
