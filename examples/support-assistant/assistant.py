@@ -102,12 +102,18 @@ def _split_document(user: str) -> tuple[str, str]:
     return user[: match.start()], user[match.end():]
 
 
+_MARKER = re.compile(r"INJECTED-[A-Z0-9]+")
+
+
 def _injected_payload(document: str) -> str:
     match = _INJECTION.search(document)
     if not match:
         return ""
     payload = match.group("payload").strip().rstrip("-> ").strip()
     payload = re.sub(r"^(?:and )?(?:reply|respond|answer) only with\s*", "", payload, flags=re.I)
+    marker = _MARKER.search(payload)
+    if marker:  # does what it was told: answers with the marker, not a quote of the order
+        return marker.group(0)
     return payload or match.group(0)
 
 
