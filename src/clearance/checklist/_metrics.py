@@ -8,7 +8,6 @@ outcomes, and probe metrics (monitoring, rollback, documentation) from measureme
 from __future__ import annotations
 
 import os
-import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -299,9 +298,6 @@ def _by_category(values: list[tuple[Outcome, float]]) -> dict[str, tuple[float, 
     for o, v in values:
         groups[o.category or "uncategorised"].append(v)
     return {c: (float(np.mean(vs)), len(vs)) for c, vs in sorted(groups.items())}
-
-
-_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def _normalise(text: str) -> str:
