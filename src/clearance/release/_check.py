@@ -18,9 +18,7 @@ from clearance.evals import (
     EvalConfig,
     Prices,
     ProgressCallback,
-    Sample,
     evaluate,
-    plan_suites,
     prices_for,
 )
 from clearance.policy import Policy
@@ -113,18 +111,6 @@ def release_name(policy: Policy, candidate: Side) -> str:
         else candidate.fingerprint[:12]
     )
     return f"{policy.system.name}@{tag}"
-
-
-def _prompts(policy: Policy) -> dict[tuple[str, str], str]:
-    try:
-        plans = plan_suites(policy)
-    except Exception:  # examples are a nicety; the decision never depends on them
-        return {}
-    return {(p.name, s.id): _prompt(s) for p in plans for s in p.samples}
-
-
-def _prompt(sample: Sample) -> str:
-    return sample.prompt
 
 
 def _latency(candidate: Side, baseline: Side | None) -> dict[str, list[float]]:
