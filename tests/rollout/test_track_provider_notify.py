@@ -108,3 +108,29 @@ async def _webhook_retries() -> None:
         assert bad[0] is False and "404" in bad[1]
     finally:
         await runner.cleanup()
+
+
+def test_store_provider_aggregates_a_geometric_mean_trigger_on_the_log_scale(
+    store: Store,
+) -> None:
+    from clearance.policy import Trigger
+
+    events = simulate(
+        3_000,
+        candidate=Profile().regressed(latency=0.3),
+        weights=[0.5],
+        seed=4,
+        start=T0,
+        release=("g", "g"),
+    )
+    ingest(store, events, ts_window=None)
+    triggers = [Trigger(kind="latency_slo_breach", statistic="geometric_mean", margin=0.1)]
+    direct = Monitor(triggers).update(events)
+    loaded = Monitor(triggers)
+    snap = StoreProvider(store).snapshot(
+        "g", loaded.triggers, datetime.fromtimestamp(T0, UTC), datetime.fromtimestamp(T0 + 1e7, UTC)
+    )
+    via_store = loaded.load(snap)
+    a, b = direct.metrics[0], via_store.metrics[0]
+    assert a.statistic == b.statistic == "geometric_mean"  # no raw-scale override
+    assert a.effect == pytest.approx(b.effect, rel=1e-6, abs=1e-9)

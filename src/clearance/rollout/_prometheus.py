@@ -14,9 +14,9 @@ series                                          used for
                                                 trigger's threshold: ``share_above``
 ``clearance_<metric>_sum``, ``_count``,         ``mean`` triggers (sums of the value and of
 ``_sum_squares``                                its square)
-``clearance_<metric>_log_sum``,                 ``mean`` triggers compared on the log scale
-``_log_sum_squares``                            (relative margin on latency, tokens, cost):
-                                                sums of ``ln(x + offset)`` and its square
+``clearance_<metric>_log_sum``,                 ``geometric_mean`` triggers (ratio of
+``_log_sum_squares``                            geometric means): sums of ``ln(x + offset)``
+                                                and its square
 ==============================================  ==========================================
 
 The window is exact: each series is read at ``until`` and at ``since`` (instant
@@ -129,7 +129,7 @@ class _Window:
         metric = t.metric or ""
         if t.statistic == "share_above":
             return await self._share_above(t, metric)
-        if t.statistic == "mean":
+        if t.statistic in ("mean", "geometric_mean"):
             return await self._mean(t, metric)
         positives = await self.delta(f"{metric}_total")
         higher = t.worse_when == "higher"

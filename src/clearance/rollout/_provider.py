@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from clearance.policy import Trigger
 from clearance.rollout._monitor import Snapshot
-from clearance.rollout._trackers import LOG_SCALE_OFFSET, ArmStats
+from clearance.rollout._trackers import DEFAULT_LOG_OFFSET, GEOMETRIC_OFFSET, ArmStats
 from clearance.store import Store
 from clearance.store import TelemetryEvent as EventRow
 
@@ -37,9 +37,14 @@ class MetricProvider(Protocol):
 
 
 def is_log_scale(trigger: Trigger) -> bool:
-    """Whether the monitor compares this trigger's metric on the log scale."""
-    metric = trigger.metric or ""
-    return trigger.statistic == "mean" and trigger.relative and metric in LOG_SCALE_OFFSET
+    """Whether providers aggregate this trigger's metric on the log scale: exactly the
+    ``geometric_mean`` triggers (``mean`` triggers test arithmetic means)."""
+    return trigger.statistic == "geometric_mean"
+
+
+def log_offset(trigger: Trigger) -> float:
+    """The offset that keeps zeros finite under ``ln(x + offset)``."""
+    return GEOMETRIC_OFFSET.get(trigger.metric or "", DEFAULT_LOG_OFFSET)
 
 
 class StoreProvider:
@@ -93,7 +98,7 @@ def _tested(trigger: Trigger, raw: ColumnElement[Any]) -> ColumnElement[Any]:
             (raw.is_(None), None), (positive, 1.0 if higher else 0.0), else_=0.0 if higher else 1.0
         )
     if is_log_scale(trigger):
-        offset = LOG_SCALE_OFFSET[trigger.metric or ""]
+        offset = log_offset(trigger)
         clipped = case((raw < 0, 0.0), else_=raw)
         return func.ln(clipped + offset)
     return raw

@@ -51,11 +51,6 @@ approximation behind the rate and mean tests needs a few dozen)."""
 GEOMETRIC_OFFSET = {"cost_usd": 1e-6, "latency_ms": 1.0, "input_tokens": 1.0, "output_tokens": 1.0}
 """Offsets that keep zeros finite on the log scale of a ``geometric_mean`` trigger
 (other metrics use :data:`DEFAULT_LOG_OFFSET`)."""
-LOG_SCALE_OFFSET: dict[str, float] = {}
-"""Metrics a metric provider aggregates on the log scale for a ``mean`` trigger: none,
-since ``mean`` triggers test arithmetic means (cost is additive). A ``geometric_mean``
-trigger needs log aggregates, which the store and Prometheus providers do not compute
-yet: the monitor then tests their raw aggregates and its report says so."""
 DEFAULT_LOG_OFFSET = 1e-9
 
 PRESENCE_SHARE = 0.25
