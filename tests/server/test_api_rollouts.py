@@ -80,9 +80,11 @@ def test_controller_rolls_back_on_a_latency_regression(
             "event_id": f"ev{i}",
             "ts": now + i * 0.0005,
             "release": released,
-            "arm": "candidate" if i % 2 else "control",
+            # the canary's 5% share (a 50/50 split would be a sample-ratio mismatch,
+            # which holds statistical triggers instead of acting on biased counts)
+            "arm": "candidate" if i % 20 == 0 else "control",
             "unit": f"u{i}",
-            "latency_ms": 900.0 if i % 2 else 100.0,
+            "latency_ms": 900.0 if i % 20 == 0 else 100.0,
         }
         for i in range(1200)
     ]

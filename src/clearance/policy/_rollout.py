@@ -42,6 +42,16 @@ class Stage(Strict):
     """Requests per arm needed before advancing."""
     advance_at_cap: bool = False
     """At the cap with no rollback, advance even if regressions are not ruled out."""
+    advance_when: Literal["no_regression", "ruled_out"] = "no_regression"
+    """When the stage may advance once its minimum duration and samples are met.
+    ``no_regression``: no trigger detected a regression (each trigger's sequential test
+    keeps its false-rollback rate at its alpha share) and every trigger has data on both
+    arms; the decision states, per trigger, the largest regression the evidence rules
+    out. It applies only to a stage that declares ``min_samples`` or ``min_duration_s``
+    (the evidence floor it advances on); a stage without either waits as ``ruled_out``
+    does. ``ruled_out``: strict non-inferiority, every trigger must rule out a regression
+    beyond its margin (needs far more traffic: a healthy canary under the init policy
+    needs tens of thousands of requests)."""
     approvals: list[Duty] = Field(default_factory=list)
     """Owner duties whose approval is required to enter this stage."""
 

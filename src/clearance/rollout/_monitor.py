@@ -256,6 +256,14 @@ class Monitor:
             return "advance", [
                 "minimum duration and samples met; every trigger rules out a regression"
             ]
+        short = [r.trigger for r in reports if r.status in ("no_data", "collecting")]
+        floor = stage.min_samples > 0 or stage.min_duration_s > 0
+        if stage.advance_when == "no_regression" and floor and not (waiting or blind or short):
+            return "advance", [
+                "minimum duration and samples met; no trigger detected a regression "
+                f"(each sequential test at its share of alpha={self.alpha:g})",
+                *(_ruled_out(tr, rep) for tr, rep in zip(self._trackers, reports, strict=True)),
+            ]
         if capped and blind:
             return "pause", [
                 f"stage cap of {stage.max_duration_s:g}s reached; "
@@ -279,6 +287,18 @@ class Monitor:
         if fewest < stage.min_samples:
             notes.append(f"{fewest} requests on the smaller arm of {stage.min_samples} needed")
         return notes
+
+
+def _ruled_out(tracker: Tracker, report: MetricReport) -> str:
+    """The largest regression the evidence rules out for one trigger, on its own scale."""
+    head = f"{report.trigger}: "
+    if report.interval is None:
+        return head + "no interval (counted, not estimated)"
+    lo, hi = report.interval
+    worst = hi if tracker.trigger.worse_when == "higher" else -lo
+    if report.scale == "ratio":
+        return head + f"rules out a regression beyond {worst:+.1%} (relative)"
+    return head + f"rules out a regression beyond {worst:+.4g} (difference)"
 
 
 def _stage_weight(stage: Stage | None) -> float | None:
