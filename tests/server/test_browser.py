@@ -172,9 +172,11 @@ def _bad_canary(server: Server) -> None:
             "event_id": f"b{i}",
             "ts": now + i * 0.0005,
             "release": server.release,
-            "arm": "candidate" if i % 2 else "control",
+            # the canary's 10% share: a 50/50 split is a sample-ratio mismatch, which
+            # holds statistical triggers
+            "arm": "candidate" if i % 10 == 0 else "control",
             "unit": f"u{i}",
-            "latency_ms": 1500.0 if i % 2 else 120.0,
+            "latency_ms": 1500.0 if i % 10 == 0 else 120.0,
         }
         for i in range(1200)
     ]
