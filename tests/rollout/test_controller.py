@@ -72,7 +72,11 @@ def test_healthy_candidate_reaches_full_rollout_only_after_its_approval(
     name = release()
     start(store, policy, name, guards, Change("alice", now=T0))
     service, controller = Service(store, name, Profile(), seed=2), Controller(store, policy, guards)
-    state, now = run(service, controller, T0, stop=("rolled_back", "completed"), steps=40)
+    state, now = status(store, name), T0
+    for _ in range(80):  # one look at a time, until the staged rollout is entered
+        state, now = run(service, controller, now, steps=1)
+        if state.stage == "staged_rollout" or state.status != "running":
+            break
     assert state.stage == "staged_rollout" and state.status == "running", state
 
     guards.approved.discard("approve_changes")  # full_rollout needs it again
