@@ -102,3 +102,15 @@ def test_identical_systems_clear_the_init_policy(
         reasons += report.reasons
     print(f"A/A under the init policy: {cleared}/{runs} cleared")
     assert cleared / runs >= 0.95, reasons[:5]
+
+
+def test_the_stated_paired_sample_sizes_are_the_smallest_that_pass() -> None:
+    from clearance.stats import tango_interval
+
+    found = re.search(
+        r"need >= (\d+) samples to show margin ([\d.]+), >= (\d+) for ([\d.]+)", render_policy()
+    )
+    assert found is not None
+    for n, margin in ((int(found[1]), float(found[2])), (int(found[3]), float(found[4]))):
+        assert tango_interval(0, 0, n)[0] > -margin
+        assert tango_interval(0, 0, n - 1)[0] <= -margin

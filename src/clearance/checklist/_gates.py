@@ -26,8 +26,8 @@ from clearance.stats import (
     Side,
     Statistic,
     boundary,
+    paired_test,
     required_samples,
-    verdict,
 )
 from clearance.stats._intervals import Interval
 
@@ -248,19 +248,16 @@ def _versus(gate: Gate, cand: Estimate, base: Estimate | None, confidence: float
         bound = boundary(gate.margin, gate.vs_baseline)
     except UsageError as exc:
         return _Claim("not_evaluated", str(exc))
-    interval = stat.interval(confidence)
-    decision = verdict(stat.improvement(confidence), bound)
+    result = paired_test(stat, gate.margin, gate.vs_baseline, confidence)
+    lo, hi = result.interval
     chance = stat.pass_probability("min", bound, stat.n, confidence, null=True)
-    diff = (
-        f"difference {stat.estimate:+.4g} [{interval[0]:+.4g}, {interval[1]:+.4g}] "
-        f"on {stat.n} paired samples"
-    )
+    diff = f"difference {result.estimate:+.4g} [{lo:+.4g}, {hi:+.4g}] on {result.n} paired samples"
     note = diff
-    if decision == "inconclusive":
+    if result.decision == "inconclusive":
         req = _requirement(lambda n: stat.pass_probability("min", bound, n, confidence), stat)
         how = req.message if req is not None else _hopeless(stat, bound)
         note = f"inconclusive: {diff}; {how}"
-    return _Claim(decision, note, interval, stat.estimate, stat.method, chance)
+    return _Claim(result.decision, note, result.interval, result.estimate, result.method, chance)
 
 
 def _hopeless(stat: PairedStatistic, bound: float) -> str:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
@@ -166,17 +167,15 @@ class MetricBook:
         groups = _per_sample(values)
         stat = RateStatistic.from_groups(list(groups.values()))
         bad = [_key(o) for o, v in values if (v == 1.0) == bad_is_high]
-        return Estimate(
+        return _estimated(
             metric,
-            stat.estimate,
-            stat.interval(self.confidence),
-            stat.n,
-            groups,
+            stat,
+            self.confidence,
+            per_sample=groups,
             binary=True,
             note=_join(note, _repeats_note(stat.n, len(values))),
             failing=tuple(dict.fromkeys(bad)),
             categories=_by_category(values),
-            statistic=stat,
             bounds=(0.0, 1.0),
             observations=len(values),
         )
@@ -195,17 +194,15 @@ class MetricBook:
         else:
             stat = MeanStatistic(means, bounds)
         low = [_key(o) for o, v in values if v < 0.5]
-        return Estimate(
+        return _estimated(
             metric,
-            stat.estimate,
-            stat.interval(self.confidence),
-            stat.n,
-            groups,
+            stat,
+            self.confidence,
+            per_sample=groups,
             binary=binary,
             note=_join(note, _repeats_note(stat.n, len(values))),
             failing=tuple(dict.fromkeys(low)),
             categories=_by_category(values),
-            statistic=stat,
             bounds=bounds,
             observations=len(values),
         )
@@ -230,14 +227,12 @@ class MetricBook:
             return Estimate(metric, None, note="consistency needs 'repeats: 2' or more")
         stat = MeanStatistic(np.array(list(scores.values())), (0.0, 1.0))
         failing = tuple(f"consistency/{sid}" for sid, s in scores.items() if s < 1.0)
-        return Estimate(
+        return _estimated(
             metric,
-            stat.estimate,
-            stat.interval(self.confidence),
-            stat.n,
-            {sid: (s,) for sid, s in scores.items()},
+            stat,
+            self.confidence,
+            per_sample={sid: (s,) for sid, s in scores.items()},
             failing=failing,
-            statistic=stat,
             bounds=(0.0, 1.0),
             observations=sum(len(v) for v in groups.values()),
         )
@@ -250,6 +245,14 @@ class MetricBook:
             metric, "" if value is not None else "not measured in this check"
         )
         return Estimate(metric, value, None, 1 if value is not None else 0, note=note)
+
+
+def _estimated(metric: str, stat: Statistic, confidence: float, **fields: Any) -> Estimate:
+    """``metric`` estimated by ``stat``: its value, interval and sample count."""
+    fields.setdefault("observations", stat.n)
+    return Estimate(
+        metric, stat.estimate, stat.interval(confidence), stat.n, statistic=stat, **fields
+    )
 
 
 def _key(o: Outcome) -> str:
@@ -345,15 +348,13 @@ def _event_rate(
         groups[_key(o)].append(1.0 if event(o) else 0.0)
     stat = RateStatistic.from_groups(list(groups.values()))
     bad = [_key(o) for o in outcomes if event(o)]
-    return Estimate(
+    return _estimated(
         metric,
-        stat.estimate,
-        stat.interval(book.confidence),
-        stat.n,
+        stat,
+        book.confidence,
         note=_repeats_note(stat.n, len(outcomes)),
         binary=True,
         failing=tuple(dict.fromkeys(bad)),
-        statistic=stat,
         bounds=(0.0, 1.0),
         observations=len(outcomes),
     )
@@ -376,14 +377,12 @@ def _baseline_agreement(book: MetricBook, metric: str) -> Estimate:
     if not pairs:
         return Estimate(metric, None, note="no samples scored on both candidate and baseline")
     stat = RateStatistic.from_groups([[1.0 if same else 0.0] for _, same in pairs])
-    return Estimate(
+    return _estimated(
         metric,
-        stat.estimate,
-        stat.interval(book.confidence),
-        stat.n,
+        stat,
+        book.confidence,
         binary=True,
         failing=tuple(_key(o) for o, same in pairs if not same),
-        statistic=stat,
         bounds=(0.0, 1.0),
         observations=stat.n,
     )
@@ -435,12 +434,10 @@ def _cost_per_request(book: MetricBook, metric: str) -> Estimate:
             note="no cost: responses had no price (set targets.*.prices or price_model)",
         )
     stat = MeanStatistic(data)
-    return Estimate(
+    return _estimated(
         metric,
-        stat.estimate,
-        stat.interval(book.confidence),
-        stat.n,
-        statistic=stat,
+        stat,
+        book.confidence,
         observations=stat.n,
     )
 
@@ -480,13 +477,11 @@ def _cost_increase(book: MetricBook, metric: str) -> Estimate:
     note = f"paired on {len(common)} requests" + (
         f"; {unpaired} priced on one side only, left out" if unpaired else ""
     )
-    return Estimate(
+    return _estimated(
         metric,
-        stat.estimate,
-        stat.interval(book.confidence),
-        stat.n,
+        stat,
+        book.confidence,
         note=note,
-        statistic=stat,
         observations=stat.n,
     )
 

@@ -26,8 +26,6 @@ from scipy.special import bdtr, bdtrc, ndtr, stdtrit
 from clearance.errors import UsageError
 from clearance.stats._intervals import (
     Interval,
-    as_sample,
-    effective_size,
     exact_bounds,
     mean_bounds,
     mean_interval,
@@ -36,7 +34,15 @@ from clearance.stats._intervals import (
     rate_interval,
     z_two_sided,
 )
-from clearance.stats._paired import paired_ratio_interval, tango_bounds, unit_means
+from clearance.stats._paired import (
+    Alternative,
+    PairedResult,
+    boundary,
+    paired_ratio_interval,
+    tango_bounds,
+    unit_means,
+    verdict,
+)
 
 Side = Literal["min", "max"]
 DRAWS = 2000
@@ -84,10 +90,6 @@ class RateStatistic:
     @property
     def n(self) -> int:
         return int(self.unit_rates.size)
-
-    @property
-    def n_effective(self) -> float:
-        return effective_size(self.unit_rates, self.unit_sizes)
 
     @property
     def repeated(self) -> bool:
@@ -258,18 +260,17 @@ class PairedStatistic:
     sign: float = 1.0
     bounds: tuple[float, float] | None = (0.0, 1.0)
     diffs: NDArray[np.float64] = field(init=False, repr=False)
+    tango: bool = field(init=False, repr=False)
+    """One 0/1 outcome per sample and arm: the Tango score interval applies."""
 
     def __post_init__(self) -> None:
         if len(self.cand) != len(self.base) or not self.cand:
             raise UsageError("candidate and baseline need the same, non-zero number of samples")
         diffs = unit_means(self.cand) - unit_means(self.base)
-        object.__setattr__(self, "diffs", diffs)
-
-    @property
-    def tango(self) -> bool:
         single = all(a.size == 1 for a in self.cand) and all(b.size == 1 for b in self.base)
         values = np.concatenate([*self.cand, *self.base])
-        return single and bool(np.all(np.isin(values, (0.0, 1.0))))
+        object.__setattr__(self, "diffs", diffs)
+        object.__setattr__(self, "tango", single and bool(np.all(np.isin(values, (0.0, 1.0)))))
 
     @property
     def method(self) -> str:
@@ -367,6 +368,67 @@ class PairedStatistic:
         return float(np.mean(improvement > bound))
 
 
+def paired_test(
+    stat: PairedStatistic, margin: float, alternative: Alternative, confidence: float
+) -> PairedResult:
+    """The decision of a paired claim: the position of ``stat``'s interval."""
+    return PairedResult(
+        estimate=stat.estimate,
+        interval=stat.interval(confidence),
+        margin=margin,
+        alternative=alternative,
+        decision=verdict(stat.improvement(confidence), boundary(margin, alternative)),
+        n=stat.n,
+        method=stat.method,
+    )
+
+
+def paired_rate_test(
+    candidate: ArrayLike,
+    baseline: ArrayLike,
+    *,
+    margin: float = 0.0,
+    alternative: Alternative = "non_inferiority",
+    higher_is_better: bool = True,
+    confidence: float = 0.95,
+) -> PairedResult:
+    """Compare paired 0/1 outcomes (one per sample and arm) by Tango's score interval."""
+    cand = np.asarray(candidate, dtype=float).ravel()
+    base = np.asarray(baseline, dtype=float).ravel()
+    if cand.shape != base.shape or cand.size == 0:
+        raise UsageError("candidate and baseline need the same, non-zero number of samples")
+    if not np.all(np.isin(cand, (0, 1)) & np.isin(base, (0, 1))):
+        raise UsageError("a paired rate needs 0/1 outcomes (or booleans)")
+    stat = PairedStatistic(
+        tuple(cand[:, None]), tuple(base[:, None]), sign=1.0 if higher_is_better else -1.0
+    )
+    return paired_test(stat, margin, alternative, confidence)
+
+
+def paired_mean_test(
+    candidate: Sequence[ArrayLike],
+    baseline: Sequence[ArrayLike],
+    *,
+    bounds: tuple[float, float] | None = (0.0, 1.0),
+    margin: float = 0.0,
+    alternative: Alternative = "non_inferiority",
+    higher_is_better: bool = True,
+    confidence: float = 0.95,
+) -> PairedResult:
+    """Compare paired scores: ``candidate[i]`` and ``baseline[i]`` hold sample i's values
+    (one per repeat). ``bounds`` is the range a single value can take. One 0/1 value per
+    sample and arm is compared as :func:`paired_rate_test` does."""
+    if len(candidate) != len(baseline) or not candidate:
+        raise UsageError("candidate and baseline need the same, non-zero number of samples")
+    stat = PairedStatistic(
+        tuple(np.asarray(c, dtype=float).ravel() for c in candidate),
+        tuple(np.asarray(b, dtype=float).ravel() for b in baseline),
+        sign=1.0 if higher_is_better else -1.0,
+        bounds=bounds,
+    )
+    return paired_test(stat, margin, alternative, confidence)
+
+
 # --------------------------------------------------------------------------- sizes
 
 
@@ -410,8 +472,3 @@ def required_samples(
         else:
             low = mid
     return Requirement(high, probability(high), have, now)
-
-
-def sample_values(values: ArrayLike) -> NDArray[np.float64]:
-    """Validated 1-D float array (finite, non-empty)."""
-    return as_sample(values)

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import bdtr, stdtrit
 
 from clearance.errors import UsageError
-from clearance.stats._intervals import Interval, mean_interval, z_two_sided
+from clearance.stats._intervals import Interval, z_two_sided
 
 Alternative = Literal["non_inferiority", "superiority"]
 Verdict = Literal["pass", "fail", "inconclusive"]
@@ -140,77 +140,6 @@ def tango_interval(b: int, c: int, n: int, confidence: float = 0.95) -> Interval
     return float(lo), float(hi)
 
 
-# --------------------------------------------------------------------------- tests
-
-
-def _oriented(
-    estimate: float, interval: Interval, higher_is_better: bool
-) -> tuple[float, Interval]:
-    if higher_is_better:
-        return estimate, interval
-    return -estimate, (-interval[1], -interval[0])
-
-
-def _result(
-    estimate: float,
-    interval: Interval,
-    *,
-    margin: float,
-    alternative: Alternative,
-    higher_is_better: bool,
-    n: int,
-    method: str,
-) -> PairedResult:
-    bound = boundary(margin, alternative)
-    _, improvement = _oriented(estimate, interval, higher_is_better)
-    return PairedResult(
-        estimate=estimate,
-        interval=interval,
-        margin=margin,
-        alternative=alternative,
-        decision=verdict(improvement, bound),
-        n=n,
-        method=method,
-    )
-
-
-def _binary_pairs(
-    candidate: ArrayLike, baseline: ArrayLike
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    cand = np.asarray(candidate, dtype=float).ravel()
-    base = np.asarray(baseline, dtype=float).ravel()
-    if cand.shape != base.shape or cand.size == 0:
-        raise UsageError("candidate and baseline need the same, non-zero number of samples")
-    if not np.all(np.isin(cand, (0, 1)) & np.isin(base, (0, 1))):
-        raise UsageError("a paired rate needs 0/1 outcomes (or booleans)")
-    return cand, base
-
-
-def paired_rate_test(
-    candidate: ArrayLike,
-    baseline: ArrayLike,
-    *,
-    margin: float = 0.0,
-    alternative: Alternative = "non_inferiority",
-    higher_is_better: bool = True,
-    confidence: float = 0.95,
-) -> PairedResult:
-    """Compare paired 0/1 outcomes (one per sample and arm) by Tango's score interval."""
-    cand, base = _binary_pairs(candidate, baseline)
-    b = int(np.sum((cand == 1) & (base == 0)))
-    c = int(np.sum((cand == 0) & (base == 1)))
-    n = cand.size
-    return _result(
-        (b - c) / n,
-        tango_interval(b, c, n, confidence),
-        margin=margin,
-        alternative=alternative,
-        higher_is_better=higher_is_better,
-        n=n,
-        method="Tango score interval (continuity-corrected)",
-    )
-
-
 def unit_means(groups: Sequence[ArrayLike]) -> NDArray[np.float64]:
     """Per-sample means of repeated values (each group one sample's repeats)."""
     means = [float(np.mean(np.asarray(g, dtype=float))) for g in groups]
@@ -218,33 +147,6 @@ def unit_means(groups: Sequence[ArrayLike]) -> NDArray[np.float64]:
     if out.size == 0 or not np.all(np.isfinite(out)):
         raise UsageError("paired samples must be non-empty and finite")
     return out
-
-
-def paired_mean_test(
-    candidate: Sequence[ArrayLike],
-    baseline: Sequence[ArrayLike],
-    *,
-    bounds: tuple[float, float] | None = (0.0, 1.0),
-    margin: float = 0.0,
-    alternative: Alternative = "non_inferiority",
-    higher_is_better: bool = True,
-    confidence: float = 0.95,
-) -> PairedResult:
-    """Compare paired scores: ``candidate[i]`` and ``baseline[i]`` hold sample i's values
-    (one per repeat). ``bounds`` is the range a single value can take."""
-    if len(candidate) != len(baseline) or not candidate:
-        raise UsageError("candidate and baseline need the same, non-zero number of samples")
-    diffs = unit_means(candidate) - unit_means(baseline)
-    span = None if bounds is None else (bounds[0] - bounds[1], bounds[1] - bounds[0])
-    return _result(
-        float(diffs.mean()),
-        mean_interval(diffs, confidence, span),
-        margin=margin,
-        alternative=alternative,
-        higher_is_better=higher_is_better,
-        n=diffs.size,
-        method="t interval on per-sample differences",
-    )
 
 
 def paired_ratio_interval(
