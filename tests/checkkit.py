@@ -10,6 +10,16 @@ import yaml
 from clearance.checklist import Evidence, Outcome, Side
 from clearance.policy import Policy, parse_policy
 
+CARD_TEXT = {
+    "intended_use": "Answer shop questions.",
+    "out_of_scope_use": "Medical advice.",
+    "training_data": "Synthetic FAQ.",
+    "limitations": "English only.",
+    "privacy": "Sees order ids.",
+    "mitigations": "Short answers.",
+}
+"""A card's prose sections, each filled with the system's own text."""
+
 
 def policy(
     gates: dict[str, Any],

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from huggingface_hub import ModelCard
 
-from checkkit import evidence, policy
+from checkkit import CARD_TEXT, evidence, policy
 from clearance.cards import build_card, check_card, load_card
 from clearance.checklist import Outcome, Report, decide
 from clearance.cli import run
@@ -20,12 +20,7 @@ from clearance.report import render_markdown
 from clearance.store import open_store
 
 CARD = {
-    "intended_use": "Answer shop questions.",
-    "out_of_scope_use": "Medical advice.",
-    "training_data": "Synthetic FAQ.",
-    "limitations": "English only.",
-    "privacy": "Sees order ids.",
-    "mitigations": "Short answers.",
+    **CARD_TEXT,
     "components": ["responder"],
 }
 GATES = {

@@ -9,18 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checkkit import evidence, policy
+from checkkit import CARD_TEXT, evidence, policy
 from clearance.cards import build_card, check_card, load_card
 from clearance.checklist import Outcome, Report, decide
 from clearance.policy import Policy, parse_policy, render_policy
 
 CARD = {
-    "intended_use": "Answer shop questions.",
-    "out_of_scope_use": "Medical advice.",
-    "training_data": "Synthetic FAQ.",
-    "limitations": "English only.",
-    "privacy": "Sees order ids.",
-    "mitigations": "Short answers.",
+    **CARD_TEXT,
     "components": ["responder"],
 }
 GATES = {"safety": [{"metric": "harmful-refusal.refusal_rate", "min": 0.9}]}

@@ -3,18 +3,13 @@ version's card again (after the next check of the same evidence) keeps that list
 
 from __future__ import annotations
 
-from checkkit import evidence, policy
+from checkkit import CARD_TEXT, evidence, policy
 from clearance.cards import build_card, card_sections
 from clearance.checklist import Outcome, Report, decide
 from clearance.policy import Policy
 
 CARD = {
-    "intended_use": "Answer shop questions.",
-    "out_of_scope_use": "Medical advice.",
-    "training_data": "Synthetic FAQ.",
-    "limitations": "English only.",
-    "privacy": "Sees order ids.",
-    "mitigations": "Short answers.",
+    **CARD_TEXT,
     "components": ["responder"],
 }
 CHANGES = "Changes since the previous version"

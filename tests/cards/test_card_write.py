@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checkkit import evidence
+from checkkit import CARD_TEXT, evidence
 from clearance.checklist import Outcome, decide
 from clearance.cli import run
 from clearance.policy import load_policy
@@ -19,12 +19,7 @@ from clearance.release import record
 from clearance.store import open_store
 
 CARD = {
-    "intended_use": "Answer shop questions.",
-    "out_of_scope_use": "Medical advice.",
-    "training_data": "Synthetic FAQ.",
-    "limitations": "English only.",
-    "privacy": "Sees order ids.",
-    "mitigations": "Short answers.",
+    **CARD_TEXT,
 }
 
 
