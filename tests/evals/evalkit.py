@@ -19,6 +19,22 @@ def arith_rows(count: int) -> list[dict[str, Any]]:
     ]
 
 
+async def serve_openai(models: Any, chat: Any) -> tuple[Any, str]:
+    """Serve ``GET /v1/models`` and ``POST /v1/chat/completions`` with these handlers on
+    a free loopback port: the runner (``await runner.cleanup()`` to stop) and the base URL."""
+    from aiohttp import web
+
+    app = web.Application()
+    app.router.add_get("/v1/models", models)
+    app.router.add_post("/v1/chat/completions", chat)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}/v1"
+
+
 class ScriptedServer:
     """A real OpenAI-compatible HTTP server on 127.0.0.1 (random port) whose answers follow
     a script: for each prompt, a list of actions for its successive attempts.
@@ -44,17 +60,7 @@ class ScriptedServer:
         self._runner: Any = None
 
     async def __aenter__(self) -> ScriptedServer:
-        from aiohttp import web
-
-        app = web.Application()
-        app.router.add_get("/v1/models", self._models)
-        app.router.add_post("/v1/chat/completions", self._chat)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/v1"
+        self._runner, self.url = await serve_openai(self._models, self._chat)
         return self
 
     async def __aexit__(self, *_: object) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from evalkit import write_jsonl
+from evalkit import serve_openai, write_jsonl
 from sqlalchemy import select
 
 from clearance.cli._eval_cmds import system_prompt_warnings
@@ -50,17 +50,7 @@ class ChatServer:
         self._runner: Any = None
 
     async def __aenter__(self) -> ChatServer:
-        from aiohttp import web
-
-        app = web.Application()
-        app.router.add_get("/v1/models", self._models)
-        app.router.add_post("/v1/chat/completions", self._chat)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/v1"
+        self._runner, self.url = await serve_openai(self._models, self._chat)
         return self
 
     async def __aexit__(self, *_: object) -> None:
