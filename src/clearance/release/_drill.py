@@ -42,7 +42,9 @@ from typing import IO
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
+from clearance.policy import Stage
 from clearance.rollout import Router
+from clearance.rollout import _state as rollout_state
 from clearance.store import Release, RolloutRow, StageHistory, Store, open_store
 
 PREFIX = "__rollback_drill__"
@@ -252,7 +254,8 @@ def _reader_env(url: str) -> dict[str, str]:
 
 
 def _arm(store: Store, name: str) -> None:
-    """The drill release with its rollout at full weight, everyone in its audience."""
+    """The drill release with its rollout at full weight, everyone in its audience,
+    written by the rollout package's own state functions."""
     now = datetime.now(UTC)
     with store.session(exclusive=True) as session:
         release = Release(
@@ -266,45 +269,23 @@ def _arm(store: Store, name: str) -> None:
         )
         session.add(release)
         session.flush()
-        row = RolloutRow(
-            release_id=release.id,
-            status="running",
-            stage_index=0,
-            weight=1.0,
-            salt=uuid.uuid4().hex[:16],
-            version=1,
-            started_at=now,
-            updated_at=now,
-        )
-        session.add(row)
-        session.flush()
-        session.add(
-            StageHistory(
-                rollout_id=row.id,
-                stage_index=0,
-                stage="drill",
-                weight=1.0,
-                entered_at=now,
-                exited_at=None,
-                outcome=None,
-                reasons={"kind": "drill", "audience": "everyone", "reasons": [], "notified": []},
-            )
-        )
+        row = rollout_state.create(session, release, now)
+        rollout_state.enter(session, row, 0, _DRILL_STAGE, now, [])
+
+
+_DRILL_STAGE = Stage(stage="full_rollout", name="drill", weight=1.0, audience="everyone")
 
 
 def _roll_back(store: Store, name: str) -> None:
-    """What the controller's rollback writes to the route: weight 0, ``rolled_back``, a
-    new version, in one exclusive transaction."""
+    """What the controller's rollback writes to the route (weight 0, ``rolled_back``, a
+    new version, in one exclusive transaction), without an audit entry: the drill
+    release is deleted afterwards."""
+    now = datetime.now(UTC)
     with store.session(exclusive=True) as session:
-        row = session.scalars(
-            select(RolloutRow)
-            .join(Release, Release.id == RolloutRow.release_id)
-            .where(Release.name == name)
-        ).one()
+        _, row = rollout_state.require(session, name)
+        rollout_state.close(rollout_state.current(session, row), "rolled_back", ["drill"], now)
         row.weight = 0.0
-        row.status = "rolled_back"
-        row.version += 1
-        row.updated_at = datetime.now(UTC)
+        rollout_state.touch(row, now, "rolled_back")
 
 
 def _remove(store: Store, name: str) -> None:
