@@ -36,7 +36,7 @@ import numpy as np
 from scipy import stats as sps
 
 from clearance.policy import Trigger, parse_policy, render_policy
-from clearance.rollout import Monitor
+from clearance.rollout import Monitor, to_columns
 
 HERE = Path(__file__).resolve().parent
 ALPHA = 0.05
@@ -541,9 +541,14 @@ def speed(quick: bool) -> list[str]:
     ref = timed(bare, 7)
     ref_per_event = ref / len(batch)
     monitor = Monitor(init_policy(), ALPHA, candidate_weight=0.5)
+    col_monitor_fields = sorted({t.metric or "" for t in monitor.triggers})
     feed = iter(batches)
     upd = timed(lambda: monitor.update(next(feed)), len(batches))
     look = timed(monitor.decision, 5 if quick else 11)
+    columns = [to_columns(b, col_monitor_fields) for b in batches]
+    col_monitor = Monitor(init_policy(), ALPHA, candidate_weight=0.5)
+    cols = iter(columns)
+    col_upd = timed(lambda: col_monitor.update(next(cols)), len(columns))
     singles = batches[-1][: 10 if quick else 30]
     single_monitor = Monitor(init_policy(), ALPHA, candidate_weight=0.5)
     single_monitor.update(batches[1])
@@ -554,6 +559,8 @@ def speed(quick: bool) -> list[str]:
         "|---|---|---|",
         f"| bare loop (reference) | {len(batch) / ref:,.0f} events/s | 1× |",
         f"| `update()` on batches of 10,000 | {len(batch) / upd:,.0f} events/s | {upd / ref:,.0f}× |",
+        f"| `update()` on `EventColumns` batches of 10,000 | {len(batch) / col_upd:,.0f} events/s | "
+        f"{col_upd / ref:,.0f}× |",
         f"| `update()` one event at a time | {1 / one:,.1f} events/s | {one / ref_per_event:,.0f}× |",
         f"| `decision()` (one look, after 10,000 events) | {1000 * look:,.2f} ms | "
         f"{look / ref_per_event:,.0f}× one event's bare loop |",

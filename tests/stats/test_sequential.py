@@ -144,3 +144,32 @@ def test_rate_interval_inverts_the_score_test(
     z = float(rate_z(k_c, n_c, k_b, n_b, 1.0, margin))
     if abs(z - boundary) > 1e-6 and abs(lower - margin) > 1e-6:
         assert (z > boundary) == (lower > margin)
+
+
+def test_closed_form_restricted_rates_match_the_bisection() -> None:
+    from clearance.stats._sequential import _restricted_by_bisection
+
+    rng = np.random.default_rng(11)
+    for _ in range(3_000):
+        nc, nb = int(rng.integers(1, 3_000)), int(rng.integers(1, 3_000))
+        kc = int(rng.choice([0, nc, int(rng.integers(0, nc + 1))]))
+        kb = int(rng.choice([0, nb, int(rng.integers(0, nb + 1))]))
+        shift = float(rng.choice([1e-6, -0.01, float(rng.uniform(-0.5, 0.5))]))
+        ratio = float(np.exp(rng.uniform(-2, 2)))
+        closed = restricted_rates(kc, nc, kb, nb, 1.0, shift)
+        bisected = _restricted_by_bisection(kc, nc, kb, nb, 1.0, shift)
+        assert float(closed[0]) == pytest.approx(float(bisected[0]), abs=1e-8)
+        closed = restricted_rates(kc, nc, kb, nb, ratio, 0.0)
+        bisected = _restricted_by_bisection(kc, nc, kb, nb, ratio, 0.0)
+        assert float(closed[1]) == pytest.approx(float(bisected[1]), abs=1e-8)
+        scalar = float(rate_z(kc, nc, kb, nb, 1.0, shift))
+        array = float(rate_z(np.array([kc]), nc, kb, nb, 1.0, shift)[0])
+        assert scalar == pytest.approx(array, rel=1e-4, abs=1e-6)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.05, 0.007, 1e-6])
+def test_the_scalar_boundary_is_the_array_boundary(alpha: float) -> None:
+    for u in (1e-9, 0.01, 1.0, 37.0, 1e6):
+        scalar = float(mixture_boundary(u, alpha))
+        assert scalar == pytest.approx(float(mixture_boundary(np.array([u]), alpha)[0]), rel=1e-9)
+        assert float(standardized_log_e(scalar, u)) == pytest.approx(np.log(1 / alpha), abs=1e-9)

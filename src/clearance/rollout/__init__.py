@@ -2,6 +2,7 @@
 telemetry, the controller that moves a release through its stages and takes it back,
 the sticky router, telemetry ingestion, metric providers, and a simulator."""
 
+from clearance.rollout._columns import EventColumns, to_columns
 from clearance.rollout._controller import (
     Change,
     advance,
@@ -34,6 +35,7 @@ __all__ = [
     "Change",
     "Controller",
     "Decision",
+    "EventColumns",
     "Firing",
     "Guards",
     "IngestReport",
@@ -76,5 +78,6 @@ __all__ = [
     "start",
     "status",
     "tick",
+    "to_columns",
     "track",
 ]

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
 from typing import Any, Literal
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
 from clearance.errors import UsageError
 from clearance.policy import Action, Policy, Stage, Trigger
+from clearance.rollout._columns import EventColumns, check_columns, to_columns
 from clearance.rollout._srm import SrmCheck, SrmReport
-from clearance.rollout._telemetry import TelemetryEvent, parse_events
-from clearance.rollout._trackers import ArmStats, MetricReport, Tracker
+from clearance.rollout._telemetry import TelemetryEvent
+from clearance.rollout._trackers import ArmStats, MetricReport, Tracker, UnitBatch
 from clearance.stats import DEFAULT_PRIOR_N
 
 Verdict = Literal["continue", "advance", "rollback", "pause"]
 _GOOD_WHEN_TRUE = ("schema_ok",)
+_ARMS = ("candidate", "control")
 
 
 class Firing(BaseModel):
@@ -115,6 +120,15 @@ class Monitor:
         weight = candidate_weight if candidate_weight is not None else _stage_weight(stage)
         self._srm = SrmCheck(weight, srm_alpha) if weight is not None else None
         self._counts = {"candidate": 0, "control": 0}
+        self._fields = sorted({t.metric or "" for t in resolved})
+        self._index: dict[str, int] = {"": -1}
+        """Each routing unit's code ("" is no unit: -1)."""
+        self._local = {arm: np.full(0, -1, dtype=np.int64) for arm in _ARMS}
+        """Per arm, a unit code's arm-local code (-1: not seen on the arm)."""
+        self._seen = dict.fromkeys(_ARMS, 0)
+        """Per arm, distinct units seen."""
+        self._lone = dict.fromkeys(_ARMS, 0)
+        """Per arm, events without a unit (each counts as a unit of its own)."""
         self._first_ts = math.inf
         self._last_ts = -math.inf
         self._window_s: float | None = None
@@ -170,20 +184,65 @@ class Monitor:
         missing = float(max(0, events - max(0, tracker.arms[arm].n)))
         return ArmStats(events, missing, missing, missing)
 
-    def update(self, events: Iterable[Mapping[str, Any] | TelemetryEvent] = ()) -> Decision:
-        """Add new events (only new ones: statistics accumulate) and decide."""
-        for event in parse_events(events):
-            self._observe(event)
+    def update(
+        self, events: Iterable[Mapping[str, Any] | TelemetryEvent] | EventColumns = ()
+    ) -> Decision:
+        """Add new events (only new ones: statistics accumulate) and decide. ``events``
+        may be dicts, :class:`TelemetryEvent` objects or :class:`EventColumns`."""
+        if isinstance(events, EventColumns):
+            columns = check_columns(events, self._fields)
+        else:
+            columns = to_columns(events, self._fields)
+        self._observe(columns)
         return self.decision()
 
-    def _observe(self, event: TelemetryEvent) -> None:
-        self._counts[event.arm] += 1
-        self._first_ts = min(self._first_ts, event.ts)
-        self._last_ts = max(self._last_ts, event.ts)
-        for tracker in self._trackers:
-            tracker.observe(event)
+    def _observe(self, columns: EventColumns) -> None:
+        if not len(columns):
+            return
+        self._first_ts = min(self._first_ts, float(columns.ts.min()))
+        self._last_ts = max(self._last_ts, float(columns.ts.max()))
+        mask = columns.candidate
+        codes = self._unit_codes(columns.unit)
+        for arm, rows in (("candidate", np.flatnonzero(mask)), ("control", np.flatnonzero(~mask))):
+            if not len(rows):
+                continue
+            self._counts[arm] += len(rows)
+            whole = len(rows) == len(mask)
+            units = self._units(arm, codes if whole else codes[rows])
+            for tracker in self._trackers:
+                values = columns.fields[tracker.trigger.metric or ""]
+                tracker.observe(arm, values if whole else values[rows], units)
         if self._srm is not None:
-            self._srm.observe(event)
+            self._srm.set_units(*(self._seen[a] + self._lone[a] for a in _ARMS))
+
+    def _unit_codes(self, names: Sequence[str]) -> NDArray[np.int64]:
+        """A code per event's unit, shared by the arms (-1: no unit)."""
+        index = self._index
+        return np.array(list(map(index.setdefault, names, map(len, repeat(index, len(names))))))
+
+    def _units(self, arm: str, codes: NDArray[np.int64]) -> UnitBatch:
+        """Arm-local unit codes of one arm's events, as a :class:`UnitBatch`."""
+        named = codes >= 0
+        lone = len(codes) - int(np.count_nonzero(named))
+        self._lone[arm] += lone
+        uniq, found = np.unique(codes[named] if lone else codes, return_inverse=True)
+        local = self._local[arm]
+        if len(uniq) and uniq[-1] >= len(local):
+            grown = np.full(max(int(uniq[-1]) + 1, 2 * len(local)), -1, dtype=np.int64)
+            grown[: len(local)] = local
+            local = self._local[arm] = grown
+        mapped = local[uniq]
+        new = mapped < 0
+        if new.any():
+            fresh = np.arange(self._seen[arm], self._seen[arm] + int(new.sum()), dtype=np.int64)
+            local[uniq[new]] = fresh
+            mapped[new] = fresh
+            self._seen[arm] += len(fresh)
+        inv = found.astype(np.int64)
+        if lone:
+            inv = np.full(len(codes), -1, dtype=np.int64)
+            inv[named] = found
+        return UnitBatch.of(mapped, inv)
 
     @property
     def duration_s(self) -> float:

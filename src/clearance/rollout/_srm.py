@@ -10,7 +10,6 @@ import math
 
 from pydantic import BaseModel
 
-from clearance.rollout._telemetry import TelemetryEvent
 from clearance.stats import srm_log_e
 
 
@@ -30,24 +29,16 @@ class SrmCheck:
     def __init__(self, weight: float, alpha: float) -> None:
         self.weight = weight
         self.alpha = alpha
-        self._seen: dict[str, set[str]] = {"candidate": set(), "control": set()}
-        self._anonymous = {"candidate": 0, "control": 0}
+        self._units = {"candidate": 0, "control": 0}
         self._tripped = False
 
-    def observe(self, event: TelemetryEvent) -> None:
-        if event.unit:
-            self._seen[event.arm].add(event.unit)
-        else:
-            self._anonymous[event.arm] += 1
-
     def set_units(self, candidate: int, control: int) -> None:
-        """Use unit counts from an aggregate source instead of observed events."""
-        self._seen = {"candidate": set(), "control": set()}
-        self._anonymous = {"candidate": candidate, "control": control}
+        """The distinct units seen so far per arm (events without a unit count one
+        each), from the monitor's own count or an aggregate source."""
+        self._units = {"candidate": candidate, "control": control}
 
     def report(self) -> SrmReport:
-        nc = len(self._seen["candidate"]) + self._anonymous["candidate"]
-        nb = len(self._seen["control"]) + self._anonymous["control"]
+        nc, nb = self._units["candidate"], self._units["control"]
         log_e = float(srm_log_e(nc, nb, self.weight))
         self._tripped = self._tripped or log_e >= math.log(1 / self.alpha)
         observed = nc / (nc + nb) if nc + nb else None

@@ -24,10 +24,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel
 
 from clearance.policy import Trigger
-from clearance.rollout._telemetry import TelemetryEvent
 from clearance.stats import (
     DEFAULT_PRIOR_N,
     cluster_mean_variance,
@@ -41,6 +42,7 @@ from clearance.stats import (
     standardized_log_e,
 )
 
+Floats = NDArray[np.float64]
 Status = Literal["no_data", "collecting", "ok", "inconclusive", "regression"]
 Scale = Literal["difference", "ratio", "count", "split"]
 
@@ -105,9 +107,37 @@ class MetricReport(BaseModel):
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class UnitBatch:
+    """The routing units of one arm's events in a batch: ``uniq`` holds the arm's unit
+    codes that occur (distinct), ``inv`` per event an index into ``uniq`` (-1: the event
+    has no unit), ``counts`` the events per entry of ``uniq``, ``lone`` the events without
+    a unit."""
+
+    uniq: NDArray[np.int64]
+    inv: NDArray[np.int64]
+    counts: Floats
+    lone: int
+
+    @classmethod
+    def of(cls, uniq: NDArray[np.int64], inv: NDArray[np.int64]) -> UnitBatch:
+        named = inv >= 0
+        lone = len(inv) - int(np.count_nonzero(named))
+        counts = np.bincount(inv[named] if lone else inv, minlength=len(uniq)).astype(float)
+        return cls(uniq, inv, counts, lone)
+
+
+def _empty() -> Floats:
+    return np.zeros(0)
+
+
 @dataclass
 class ArmStats:
-    """One arm's sufficient statistics for one trigger (see the module docstring)."""
+    """One arm's sufficient statistics for one trigger (see the module docstring).
+
+    ``clusters`` counts routing units with at least one value; ``anonymous`` counts values
+    without a unit (one cluster each). A metric provider's aggregates may give the sums
+    over clusters directly (no per-unit arrays)."""
 
     n: int = 0
     total: float = 0.0
@@ -117,39 +147,91 @@ class ArmStats:
     sum_s2: float = 0.0
     sum_ns: float = 0.0
     anonymous: int = 0
-    units: dict[str, list[float]] = field(default_factory=dict)
+    clusters: int = 0
+    _n_u: Floats = field(default_factory=_empty, repr=False, compare=False)
+    _s_u: Floats = field(default_factory=_empty, repr=False, compare=False)
 
-    def add(self, x: float, raw: float, unit: str = "") -> None:
-        self.n += 1
-        self.total += x
-        self.total_sq += x * x
-        self.raw_total += raw
-        if not unit:
-            self.anonymous += 1
-            self.sum_n2 += 1.0
-            self.sum_s2 += x * x
-            self.sum_ns += x
+    def add(self, x: Floats, raw: Floats, units: UnitBatch, rows: NDArray[np.bool_] | None) -> None:
+        """Add values ``x`` (tested scale) and ``raw`` of the events ``rows`` of
+        ``units``' batch (None: every event). O(len(x)) numpy work."""
+        if not len(x):
             return
-        cell = self.units.get(unit)
-        if cell is None:
-            cell = self.units[unit] = [0.0, 0.0]
-        n_u, s_u = cell
-        self.sum_n2 += 2 * n_u + 1
-        self.sum_s2 += x * (2 * s_u + x)
-        self.sum_ns += s_u + x * (n_u + 1)
-        cell[0], cell[1] = n_u + 1, s_u + x
+        self.n += len(x)
+        self.total += float(x.sum())
+        self.total_sq += float(x @ x)
+        self.raw_total += float(raw.sum())
+        inv = units.inv if rows is None else units.inv[rows]
+        anonymous = inv < 0 if units.lone else None
+        if anonymous is not None and anonymous.any():
+            xa = x[anonymous]
+            self.anonymous += len(xa)
+            self.sum_n2 += len(xa)
+            self.sum_s2 += float(xa @ xa)
+            self.sum_ns += float(xa.sum())
+            x, inv = x[~anonymous], inv[~anonymous]
+        if not len(x):
+            return
+        if rows is None:
+            dn = units.counts
+        else:
+            dn = np.bincount(inv, minlength=len(units.uniq)).astype(float)
+        ds = np.bincount(inv, weights=x, minlength=len(units.uniq)).astype(float)
+        self._add_units(units.uniq, dn, ds)
+
+    def add_constant(self, value: float, units: UnitBatch) -> None:
+        """Add ``value`` once for every event of ``units``' batch (a field present on all
+        of them, or on none: presence flags of 0 or 1)."""
+        k = len(units.inv)
+        if not k:
+            return
+        self.n += k
+        self.total += value * k
+        self.total_sq += value * value * k
+        self.raw_total += value * k
+        if units.lone:
+            self.anonymous += units.lone
+            self.sum_n2 += units.lone
+            self.sum_s2 += value * value * units.lone
+            self.sum_ns += value * units.lone
+        if k > units.lone:
+            self._add_units(units.uniq, units.counts, value * units.counts)
+
+    def _add_units(self, uniq: NDArray[np.int64], dn: Floats, ds: Floats) -> None:
+        seen = dn > 0
+        if not seen.all():
+            uniq, dn, ds = uniq[seen], dn[seen], ds[seen]
+        self._grow(int(uniq.max()) + 1)
+        n0, s0 = self._n_u[uniq], self._s_u[uniq]
+        self.sum_n2 += float(dn @ (2 * n0 + dn))
+        self.sum_s2 += float(ds @ (2 * s0 + ds))
+        self.sum_ns += float(n0 @ ds + s0 @ dn + dn @ ds)
+        self.clusters += int(np.count_nonzero(n0 == 0))
+        self._n_u[uniq] = n0 + dn
+        self._s_u[uniq] = s0 + ds
+
+    def _grow(self, size: int) -> None:
+        if size > len(self._n_u):
+            room = max(size, 2 * len(self._n_u), 64)
+            self._n_u = np.concatenate([self._n_u, np.zeros(room - len(self._n_u))])
+            self._s_u = np.concatenate([self._s_u, np.zeros(room - len(self._s_u))])
 
     @property
     def usable(self) -> bool:
         """Whether the statistics can be tested: a count >= 0 and finite sums, whose
         square is finite too (the variance needs it). A provider may deliver anything."""
         sums = (self.total, self.total_sq, self.raw_total, self.total * self.total)
-        return self.n >= 0 and all(math.isfinite(x) for x in sums)
+        cluster_sums = (self.sum_n2, self.sum_s2, self.sum_ns)
+        return (
+            self.n >= 0
+            and all(math.isfinite(x) for x in sums + cluster_sums)
+            and self.clusters >= 0
+            and self.anonymous >= 0
+        )
 
     @property
     def clustered(self) -> bool:
         """Whether any value came with a routing unit (else request-level variance)."""
-        return bool(self.units)
+        return self.clusters > 0
 
     @property
     def mean(self) -> float:
@@ -166,9 +248,13 @@ class ArmStats:
         """Cluster-robust variance of the mean (0 without units)."""
         if not self.clustered:
             return 0.0
-        clusters = len(self.units) + self.anonymous
         return cluster_mean_variance(
-            self.n, self.total, self.sum_n2, self.sum_s2, self.sum_ns, clusters
+            self.n,
+            self.total,
+            self.sum_n2,
+            self.sum_s2,
+            self.sum_ns,
+            self.clusters + self.anonymous,
         )
 
 
@@ -221,23 +307,34 @@ class Tracker:
             return "geometric_mean" if self.log_scale else "mean"
         return stat
 
-    def observe(self, event: TelemetryEvent) -> None:
-        raw = event.value(self.trigger.metric or "")
-        present = raw is not None and math.isfinite(raw)  # validated events are finite
-        missing = 0.0 if present else 1.0
-        self.presence[event.arm].add(missing, missing, event.unit)
-        if raw is not None and present:
-            self.arms[event.arm].add(self._transform(raw), raw, event.unit)
+    def observe(self, arm: str, values: Floats, units: UnitBatch) -> None:
+        """Add one arm's values of the trigger's metric (NaN: the event lacks it)."""
+        missing = np.isnan(values)
+        absent = int(np.count_nonzero(missing))
+        if absent == 0 or absent == len(values):
+            self.presence[arm].add_constant(float(absent > 0), units)
+        else:
+            flags = missing.astype(float)
+            self.presence[arm].add(flags, flags, units, None)
+        if absent == 0:
+            self.arms[arm].add(self._transform(values), values, units, None)
+        elif absent < len(values):
+            present = ~missing
+            kept = values[present]
+            self.arms[arm].add(self._transform(kept), kept, units, present)
 
-    def _transform(self, raw: float) -> float:
+    def _transform(self, raw: Floats) -> Floats:
         t = self.trigger
+        higher = t.worse_when == "higher"
         if t.statistic == "share_above":
-            bad = raw > (t.threshold or 0.0)
-            return float(bad if t.worse_when == "higher" else not bad)
+            bad: NDArray[np.bool_] = (raw > (t.threshold or 0.0)) == higher
+            return bad.astype(float)
         if t.statistic in ("rate", "count", "incident_split"):
-            return float((raw > 0) == (t.worse_when == "higher"))
+            positive: NDArray[np.bool_] = (raw > 0) == higher
+            return positive.astype(float)
         if self.log_scale:
-            return math.log(max(raw, 0.0) + self._offset)
+            logged: Floats = np.log(np.maximum(raw, 0.0) + self._offset)
+            return logged
         return raw
 
     @property

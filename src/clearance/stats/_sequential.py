@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
+from scipy import optimize, special
 
 from clearance.errors import UsageError
 
@@ -49,10 +49,41 @@ def normal_mixture_log_e(s: ArrayLike, v: ArrayLike, rho: float) -> Array:
 
 def standardized_log_e(z: ArrayLike, u: ArrayLike) -> Array:
     """The same martingale for a z-statistic ``z`` at information ratio ``u = v / ρ``."""
+    if isinstance(z, float | int) and isinstance(u, float | int):
+        return np.asarray(_log_e(float(z), float(u)))  # one look: no array overhead
     z_, u_ = np.asarray(z, dtype=float), np.asarray(u, dtype=float)
     share = u_ / (1 + u_)
     out = np.log(2.0) - 0.5 * np.log1p(u_) + z_**2 * share / 2
     return np.asarray(out + special.log_ndtr(z_ * np.sqrt(share)), dtype=float)
+
+
+def _log_e(z: float, u: float) -> float:
+    share = u / (1 + u)
+    tail = float(special.log_ndtr(z * math.sqrt(share)))
+    return _LOG2 - 0.5 * math.log1p(u) + z * z * share / 2 + tail
+
+
+def _boundary(u: float, target: float) -> float:
+    """Newton's method on the increasing, convex-above-its-root ``_log_e(·, u)``: from a
+    start below the root (the tail term is dropped), one step overshoots and the rest
+    descend to it."""
+    share = u / (1 + u)
+    root_s = math.sqrt(share)
+    z = math.sqrt(max(0.0, 2 * (target - _LOG2 + 0.5 * math.log1p(u))) / share)
+    for _ in range(100):
+        x = z * root_s
+        tail = float(special.log_ndtr(x))
+        f = _LOG2 - 0.5 * math.log1p(u) + z * z * share / 2 + tail - target
+        slope = z * share + root_s * math.exp(-x * x / 2 - _LOG_SQRT_2PI - tail)
+        step = f / slope
+        z -= step
+        if abs(step) <= 1e-13 * max(1.0, z):
+            break
+    return z
+
+
+_LOG2 = math.log(2.0)
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def information_ratio(n_candidate: ArrayLike, n_control: ArrayLike, prior_n: float) -> Array:
@@ -67,6 +98,8 @@ def mixture_boundary(u: ArrayLike, alpha: float) -> Array:
     """The z above which :func:`standardized_log_e` reaches ``log(1/alpha)``."""
     if not 0 < alpha < 1:
         raise UsageError(f"alpha must be in (0, 1), got {alpha}")
+    if isinstance(u, float | int):
+        return np.asarray(_boundary(max(float(u), 1e-12), math.log(1 / alpha)))
     u_ = np.maximum(np.asarray(u, dtype=float), 1e-12)
     target = np.log(1 / alpha)
     lo, hi = np.zeros_like(u_), np.full_like(u_, 1.0)
@@ -84,19 +117,78 @@ def restricted_rates(
 ) -> tuple[Array, Array]:
     """Maximum-likelihood rates under ``p_c = ratio * p_b + shift`` (the null boundary).
 
-    The constrained log-likelihood is concave in ``p_b``, so its derivative is found by
-    bisection over the feasible range.
+    Closed forms where Farrington and Manning give them: a quadratic for a ratio
+    (``shift == 0``), a cubic for a difference (``ratio == 1``); otherwise the concave
+    constrained log-likelihood's derivative is found by bisection over the feasible range.
     """
+    if shift == 0:
+        return _restricted_ratio(k_c, n_c, k_b, n_b, ratio)
+    if ratio == 1:
+        return _restricted_difference(k_c, n_c, k_b, n_b, shift)
+    return _restricted_by_bisection(k_c, n_c, k_b, n_b, ratio, shift)
+
+
+def _restricted_ratio(
+    k_c: ArrayLike, n_c: ArrayLike, k_b: ArrayLike, n_b: ArrayLike, ratio: float
+) -> tuple[Array, Array]:
+    """The smaller root of ``ρN p² - (ρ(n_c + k_b) + k_c + n_b) p + K`` (``p = p_b``)."""
+    kc, nc = np.asarray(k_c, float), np.asarray(n_c, float)
+    kb, nb = np.asarray(k_b, float), np.asarray(n_b, float)
+    total, events = nc + nb, kc + kb
+    b = ratio * (nc + kb) + kc + nb
+    disc = np.maximum(0.0, b * b - 4 * ratio * total * events)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # The stable form of the smaller root: 2K / (b + sqrt(disc)).
+        pb = np.where(b > 0, 2 * events / (b + np.sqrt(disc)), 0.0)
+    pb = np.clip(pb, 0.0, min(1.0, 1.0 / ratio))
+    return np.asarray(ratio * pb, dtype=float), np.asarray(pb, dtype=float)
+
+
+def _restricted_difference(
+    k_c: ArrayLike, n_c: ArrayLike, k_b: ArrayLike, n_b: ArrayLike, shift: float
+) -> tuple[Array, Array]:
+    """Farrington and Manning's cubic for ``p_c - p_b = shift`` (their eq. for the
+    restricted MLE, solved trigonometrically); bisection where it degenerates."""
+    kc, nc = np.asarray(k_c, float), np.asarray(n_c, float)
+    kb, nb = np.asarray(k_b, float), np.asarray(n_b, float)
+    d = shift
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1, p2, theta = kc / nc, kb / nb, nb / nc
+        a = 1 + theta
+        b = -(1 + theta + p1 + theta * p2 + d * (theta + 2))
+        c = d * d + d * (2 * p1 + theta + 1) + p1 + theta * p2
+        e = -p1 * d * (1 + d)
+        v = b**3 / (27 * a**3) - b * c / (6 * a * a) + e / (2 * a)
+        u = np.sign(v) * np.sqrt(np.maximum(0.0, b * b / (9 * a * a) - c / (3 * a)))
+        cos_arg = np.clip(np.where(u != 0, v / u**3, 1.0), -1.0, 1.0)
+        w = (np.pi + np.arccos(cos_arg)) / 3
+        pc = 2 * u * np.cos(w) - b / (3 * a)
+    lo_c, hi_c = max(0.0, d), min(1.0, 1.0 + d)
+    pc = np.asarray(np.broadcast_to(pc, np.broadcast(kc, kb, nc, nb).shape), dtype=float)
+    bad = ~np.isfinite(pc) | (u == 0) | (pc < lo_c - 1e-9) | (pc > hi_c + 1e-9)
+    if np.any(bad):
+        kc_, nc_, kb_, nb_ = (np.broadcast_to(x, pc.shape)[bad] for x in (kc, nc, kb, nb))
+        fix_c, _ = _restricted_by_bisection(kc_, nc_, kb_, nb_, 1.0, d)
+        pc = pc.copy()
+        pc[bad] = fix_c
+    pc = np.clip(pc, lo_c, hi_c)
+    return pc, np.asarray(pc - d, dtype=float)
+
+
+def _restricted_by_bisection(
+    k_c: ArrayLike, n_c: ArrayLike, k_b: ArrayLike, n_b: ArrayLike, ratio: float, shift: float
+) -> tuple[Array, Array]:
     kc, fc = np.asarray(k_c, float), np.asarray(n_c, float) - np.asarray(k_c, float)
     kb, fb = np.asarray(k_b, float), np.asarray(n_b, float) - np.asarray(k_b, float)
     eps = 1e-12
     lo = np.full(np.broadcast(kc, kb).shape, max(0.0, -shift / ratio) + eps)
     hi = np.full_like(lo, min(1.0, (1 - shift) / ratio) - eps)
-    for _ in range(_BISECT_STEPS):
-        p = (lo + hi) / 2
-        pc = ratio * p + shift
-        slope = ratio * (kc / pc - fc / (1 - pc)) + kb / p - fb / (1 - p)
-        lo, hi = np.where(slope > 0, p, lo), np.where(slope > 0, hi, p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(_BISECT_STEPS):
+            p = (lo + hi) / 2
+            pc = ratio * p + shift
+            slope = ratio * (kc / pc - fc / (1 - pc)) + kb / p - fb / (1 - p)
+            lo, hi = np.where(slope > 0, p, lo), np.where(slope > 0, hi, p)
     p = (lo + hi) / 2
     return ratio * p + shift, p
 
@@ -111,6 +203,10 @@ def rate_z(
 ) -> Array:
     """Score z for ``p_c > ratio * p_b + shift`` with the variance at the null boundary
     (Farrington-Manning), which stays sane when an arm has few or no events."""
+    scalars = [float(x) for x in (k_c, n_c, k_b, n_b) if isinstance(x, float | int)]
+    if len(scalars) == 4 and (shift == 0 or ratio == 1):
+        kc_, nc_, kb_, nb_ = scalars
+        return np.asarray(_score(kc_, nc_, kb_, nb_, ratio, shift))
     kc, nc = np.asarray(k_c, float), np.asarray(n_c, float)
     kb, nb = np.asarray(k_b, float), np.asarray(n_b, float)
     pc0, pb0 = restricted_rates(kc, nc, kb, nb, ratio, shift)
@@ -119,6 +215,47 @@ def rate_z(
         var = pc0 * (1 - pc0) / nc + ratio**2 * pb0 * (1 - pb0) / nb
         z = np.where((var > 0) & (nc > 0) & (nb > 0), diff / np.sqrt(var), 0.0)
     return np.asarray(z, dtype=float)
+
+
+def _score(kc: float, nc: float, kb: float, nb: float, ratio: float, shift: float) -> float:
+    """:func:`rate_z` for one look, in closed form (``shift == 0`` or ``ratio == 1``)."""
+    if nc <= 0 or nb <= 0:
+        return 0.0
+    if shift == 0:
+        pb0 = _ratio_root(kc, nc, kb, nb, ratio)
+        pc0 = ratio * pb0
+    else:
+        pc0 = _difference_root(kc, nc, kb, nb, shift)
+        pb0 = pc0 - shift
+    var = pc0 * (1 - pc0) / nc + ratio * ratio * pb0 * (1 - pb0) / nb
+    diff = kc / nc - ratio * kb / nb - shift
+    return diff / math.sqrt(var) if var > 0 else 0.0
+
+
+def _ratio_root(kc: float, nc: float, kb: float, nb: float, ratio: float) -> float:
+    b = ratio * (nc + kb) + kc + nb
+    events = kc + kb
+    disc = max(0.0, b * b - 4 * ratio * (nc + nb) * events)
+    pb = 2 * events / (b + math.sqrt(disc)) if b > 0 else 0.0
+    return min(max(pb, 0.0), min(1.0, 1.0 / ratio))
+
+
+def _difference_root(kc: float, nc: float, kb: float, nb: float, d: float) -> float:
+    p1, p2, theta = kc / nc, kb / nb, nb / nc
+    a = 1 + theta
+    b = -(1 + theta + p1 + theta * p2 + d * (theta + 2))
+    c = d * d + d * (2 * p1 + theta + 1) + p1 + theta * p2
+    e = -p1 * d * (1 + d)
+    v = b**3 / (27 * a**3) - b * c / (6 * a * a) + e / (2 * a)
+    u = math.copysign(math.sqrt(max(0.0, b * b / (9 * a * a) - c / (3 * a))), v)
+    lo, hi = max(0.0, d), min(1.0, 1.0 + d)
+    if u != 0:
+        w = (math.pi + math.acos(min(1.0, max(-1.0, v / u**3)))) / 3
+        pc = 2 * u * math.cos(w) - b / (3 * a)
+        if lo - 1e-9 <= pc <= hi + 1e-9:
+            return min(max(pc, lo), hi)
+    fixed, _ = _restricted_by_bisection(kc, nc, kb, nb, 1.0, d)
+    return float(fixed)
 
 
 def rate_difference_interval(
@@ -131,7 +268,7 @@ def rate_difference_interval(
     variance can disagree with the score test's on small arms."""
 
     def z(d: float) -> float:
-        return float(rate_z(k_c, n_c, k_b, n_b, 1.0, d))
+        return _score(k_c, n_c, k_b, n_b, 1.0, d)
 
     edge = 1.0 - 1e-9
     lower = -edge if z(-edge) <= boundary else _decreasing_root(z, boundary, -edge, edge)
@@ -140,7 +277,12 @@ def rate_difference_interval(
 
 
 def _decreasing_root(f: Callable[[float], float], level: float, lo: float, hi: float) -> float:
-    """The ``x`` in ``[lo, hi]`` where the decreasing ``f`` crosses ``level``."""
+    """The ``x`` in ``[lo, hi]`` where the decreasing ``f`` crosses ``level`` (Brent's
+    method), by bisection when ``f - level`` does not change sign over the range (data at
+    the edges of what the closed forms handle)."""
+    g_lo, g_hi = f(lo) - level, f(hi) - level
+    if g_lo > 0 > g_hi and math.isfinite(g_lo) and math.isfinite(g_hi):
+        return float(optimize.brentq(lambda x: f(x) - level, lo, hi, xtol=1e-12, rtol=1e-12))
     for _ in range(_BISECT_STEPS):
         mid = (lo + hi) / 2
         if f(mid) > level:
@@ -265,16 +407,7 @@ def cluster_mean_variance(
 def ratio_score_z(k_c: float, n_c: float, k_b: float, n_b: float, ratio: float) -> float:
     """:func:`rate_z` for ``p_c > ratio · p_b`` with Farrington-Manning's closed-form
     restricted MLE (the smaller root of ``ρN p² - (ρ(n_c + k_b) + k_c + n_b) p + K``)."""
-    if n_c <= 0 or n_b <= 0:
-        return 0.0
-    total, events = n_c + n_b, k_c + k_b
-    b = ratio * (n_c + k_b) + k_c + n_b
-    disc = max(0.0, b * b - 4 * ratio * total * events)
-    pb0 = (b - math.sqrt(disc)) / (2 * ratio * total)
-    pc0 = ratio * pb0
-    var = pc0 * (1 - pc0) / n_c + ratio * ratio * pb0 * (1 - pb0) / n_b
-    diff = k_c / n_c - ratio * k_b / n_b
-    return diff / math.sqrt(var) if var > 0 else 0.0
+    return _score(k_c, n_c, k_b, n_b, ratio, 0.0)
 
 
 def rate_ratio_interval(
