@@ -47,6 +47,9 @@ class Snapshot(BaseModel):
 
     stats: dict[str, dict[str, ArmStats]]
     requests: dict[str, int]
+    presence: dict[str, dict[str, ArmStats]] | None = None
+    """Per trigger and arm, the statistics of the field's absence (1 per event without
+    it), with sums over units; None: derived from ``requests`` request by request."""
     units: dict[str, int] | None = None
     duration_s: float = 0.0
     invalid: list[str] = []
@@ -155,7 +158,13 @@ class Monitor:
             tracker.arms = {
                 arm: self._usable(tracker, arms, arm) for arm in ("candidate", "control")
             }
-            tracker.presence = {arm: self._present(tracker, arm) for arm in tracker.arms}
+            given = (snapshot.presence or {}).get(tracker.trigger.label, {})
+            tracker.presence = {
+                arm: given[arm]
+                if arm in given and given[arm].usable
+                else self._present(tracker, arm)
+                for arm in tracker.arms
+            }
             if tracker.trigger.statistic in ("mean", "geometric_mean"):
                 provided = is_log_scale(tracker.trigger)
                 declared = tracker.trigger.statistic == "geometric_mean"

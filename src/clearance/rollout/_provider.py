@@ -3,7 +3,8 @@
 A provider answers one question: for these triggers, what are each arm's sufficient
 statistics (count, sum, sum of squares of the tested value, sum of the raw value) over
 the telemetry of one release between two instants? :class:`StoreProvider` asks the
-clearance store in one ``GROUP BY arm`` query; :class:`~clearance.rollout.PrometheusProvider`
+clearance store in one query (grouped by routing unit, then by arm, so the variance
+is cluster-robust like the in-memory monitor's); :class:`~clearance.rollout.PrometheusProvider`
 asks a Prometheus server, so high-volume telemetry can stay where it already lives.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Float, Integer, case, cast, func, select
+from sqlalchemy import Float, Integer, Select, Subquery, case, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from clearance.policy import Trigger
@@ -56,27 +57,66 @@ class StoreProvider:
     def snapshot(
         self, release: str, triggers: Sequence[Trigger], since: datetime, until: datetime
     ) -> Snapshot:
-        columns: list[Any] = [
-            EventRow.arm,
-            func.count(),
-            func.count(func.distinct(EventRow.unit)),
-        ]
-        for trigger in triggers:
-            columns.extend(_aggregates(trigger))
-        query = (
-            select(*columns)
-            .where(EventRow.release == release, EventRow.ts >= since, EventRow.ts <= until)
-            .group_by(EventRow.arm)
-        )
+        query = _per_arm(_per_unit(release, triggers, since, until), len(triggers))
         with self.store.session() as session:
             rows = session.execute(query).all()
         return _snapshot(rows, triggers, max(0.0, (until - since).total_seconds()))
 
 
-def _aggregates(trigger: Trigger) -> list[ColumnElement[Any]]:
-    raw = _numeric(trigger.metric or "")
-    value = _tested(trigger, raw)
-    return [func.count(value), func.sum(value), func.sum(value * value), func.sum(raw)]
+def _per_unit(
+    release: str, triggers: Sequence[Trigger], since: datetime, until: datetime
+) -> Subquery:
+    """Per arm and routing unit (an event without a unit is a unit of its own): events,
+    and per trigger the count, sum and sum of squares of the tested value and the sum of
+    the raw value."""
+    anonymous = or_(EventRow.unit.is_(None), EventRow.unit == "")
+    lone = case((anonymous, EventRow.id), else_=None)
+    columns: list[Any] = [EventRow.arm.label("arm"), func.count().label("events")]
+    for i, trigger in enumerate(triggers):
+        raw = _numeric(trigger.metric or "")
+        value = _tested(trigger, raw)
+        columns += [
+            func.count(value).label(f"n{i}"),
+            func.coalesce(func.sum(value), 0.0).label(f"s{i}"),
+            func.coalesce(func.sum(value * value), 0.0).label(f"q{i}"),
+            func.coalesce(func.sum(raw), 0.0).label(f"r{i}"),
+        ]
+    return (
+        select(*columns)
+        .where(EventRow.release == release, EventRow.ts >= since, EventRow.ts <= until)
+        .group_by(EventRow.arm, EventRow.unit, lone)
+        .subquery()
+    )
+
+
+_SUMS_PER_TRIGGER = 12
+
+
+def _per_arm(unit: Subquery, count: int) -> Select[Any]:
+    """Per arm: requests and units, and per trigger the value sums, the sums over units
+    of ``n_u²``, ``s_u²`` and ``n_u s_u`` (the cluster-robust variance), the units with a
+    value, and the same sums for the field's absence (``events_u - n_u`` per unit)."""
+    c = unit.c
+    events = cast(c.events, Float)
+    columns: list[Any] = [c.arm, func.sum(c.events), func.count()]
+    for i in range(count):
+        n, s = cast(c[f"n{i}"], Float), c[f"s{i}"]
+        missing = events - n
+        columns += [
+            func.sum(n),
+            func.sum(s),
+            func.sum(c[f"q{i}"]),
+            func.sum(c[f"r{i}"]),
+            func.sum(n * n),
+            func.sum(s * s),
+            func.sum(n * s),
+            func.count(case((n > 0, 1), else_=None)),
+            func.sum(missing),
+            func.sum(events * events),
+            func.sum(missing * missing),
+            func.sum(events * missing),
+        ]
+    return select(*columns).group_by(c.arm)
 
 
 def _numeric(metric: str) -> ColumnElement[Any]:
@@ -106,14 +146,23 @@ def _tested(trigger: Trigger, raw: ColumnElement[Any]) -> ColumnElement[Any]:
 
 def _snapshot(rows: Sequence[Any], triggers: Sequence[Trigger], duration_s: float) -> Snapshot:
     stats: dict[str, dict[str, ArmStats]] = {t.label: {} for t in triggers}
+    presence: dict[str, dict[str, ArmStats]] = {t.label: {} for t in triggers}
     requests: dict[str, int] = {}
     units: dict[str, int] = {}
     for row in rows:
         arm = str(row[0])
-        requests[arm], units[arm] = int(row[1]), int(row[2])
+        requests[arm], units[arm] = int(row[1] or 0), int(row[2] or 0)
         for i, trigger in enumerate(triggers):
-            n, total, total_sq, raw_total = row[3 + 4 * i : 7 + 4 * i]
-            stats[trigger.label][arm] = ArmStats(
-                int(n or 0), float(total or 0.0), float(total_sq or 0.0), float(raw_total or 0.0)
+            at = 3 + _SUMS_PER_TRIGGER * i
+            n, total, squares, raw, n2, s2, ns, clusters, gone, e2, g2, eg = (
+                float(x or 0.0) for x in row[at : at + _SUMS_PER_TRIGGER]
             )
-    return Snapshot(stats=stats, requests=requests, units=units, duration_s=duration_s)
+            stats[trigger.label][arm] = ArmStats(
+                round(n), total, squares, raw, n2, s2, ns, clusters=round(clusters)
+            )
+            presence[trigger.label][arm] = ArmStats(
+                requests[arm], gone, gone, gone, e2, g2, eg, clusters=units[arm]
+            )
+    return Snapshot(
+        stats=stats, presence=presence, requests=requests, units=units, duration_s=duration_s
+    )
