@@ -98,3 +98,32 @@ def test_controller_rolls_back_on_a_latency_regression(
     assert decision["action"] == "rollback", decision
     status = client.get(f"/v1/releases/{released}/rollout", headers=as_("alice")).json()
     assert status["status"] == "rolled_back"
+
+
+def test_the_stage_scorecard_reads_the_telemetry_without_acting(
+    client: TestClient, released: str, as_: Any
+) -> None:
+    _go(client, released, "start", as_("alice"))
+    now = time.time()
+    events = [
+        {
+            "event_id": f"sc{i}",
+            "ts": now + i * 0.0005,
+            "release": released,
+            "arm": "candidate" if i % 20 == 0 else "control",
+            "unit": f"u{i}",
+            "latency_ms": 900.0 if i % 20 == 0 else 100.0,
+        }
+        for i in range(1200)
+    ]
+    client.post("/v1/events", json=events, headers=as_("mallory"))
+    time.sleep(max(0.0, now + 0.7 - time.time()))
+    seen = client.get(f"/v1/releases/{released}/rollout/scorecard", headers=as_("mallory"))
+    assert seen.status_code == 200, seen.text
+    body = seen.json()
+    assert body["decision"]["action"] == "rollback"  # what a look would do...
+    rows = {row["comparison"]: row for row in body["decision"]["scorecard"]}
+    assert set(rows) == {"quality", "latency", "cost", "feedback", "safety events", "escalation"}
+    assert rows["latency"]["status"] == "regression" and rows["latency"]["n_candidate"] == 60
+    status = client.get(f"/v1/releases/{released}/rollout", headers=as_("alice")).json()
+    assert status["status"] == "running"  # ...but reading it changed nothing

@@ -111,7 +111,7 @@ class Trigger(Strict):
     name: str = ""
     """Label in reasons and the audit log; defaults to the kind."""
     kind: TriggerKind
-    """One of the seven built-in kinds, or ``custom``."""
+    """One of the built-in kinds (see :data:`TRIGGER_KINDS`), or ``custom``."""
     metric: TelemetryMetric | None = None
     """Telemetry field the trigger watches."""
     statistic: Statistic | None = None

@@ -140,6 +140,11 @@ triggers:
   - {{kind: latency_slo_breach, threshold: 2000, margin: 0.10, action: rollback}}
   - {{kind: retrieval_quality_drop, margin: 0.10, action: pause}}
   - {{kind: tool_call_errors, margin: 0.20, action: rollback}}
+  # The stage scorecard compares quality, latency, cost, feedback, safety events and
+  # escalations; these three watch the ones the triggers above do not.
+  - {{kind: quality_drop, margin: 0.05, action: pause}}
+  - {{kind: feedback_drop, margin: 0.05, relative: false, action: notify}}
+  - {{kind: escalation_rate, margin: 0.20, action: pause}}
 """
 
 

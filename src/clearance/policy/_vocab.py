@@ -111,6 +111,9 @@ TriggerKind = Literal[
     "latency_slo_breach",
     "retrieval_quality_drop",
     "tool_call_errors",
+    "quality_drop",
+    "feedback_drop",
+    "escalation_rate",
     "custom",
 ]
 
@@ -161,6 +164,11 @@ TRIGGER_KINDS: dict[str, TriggerSpec] = {
     ),
     "tool_call_errors": TriggerSpec(
         "tool_errors", "rate", "higher", "share of requests with a tool-call error rises"
+    ),
+    "quality_drop": TriggerSpec("quality", "mean", "lower", "mean response quality drops"),
+    "feedback_drop": TriggerSpec("feedback", "mean", "lower", "mean user feedback (-1 to 1) drops"),
+    "escalation_rate": TriggerSpec(
+        "escalated", "rate", "higher", "share of conversations escalated to a human rises"
     ),
     "custom": TriggerSpec(None, None, "higher", "a metric the policy names"),
 }

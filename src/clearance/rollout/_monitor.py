@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from clearance.errors import UsageError
 from clearance.policy import Action, Policy, Stage, Trigger
 from clearance.rollout._columns import EventColumns, check_columns, to_columns
+from clearance.rollout._scorecard import ScoreRow, scorecard
 from clearance.rollout._srm import SrmCheck, SrmReport
 from clearance.rollout._telemetry import TelemetryEvent
 from clearance.rollout._trackers import ArmStats, MetricReport, Tracker, UnitBatch
@@ -66,6 +67,9 @@ class Decision(BaseModel):
     counts are biased); the decision is then a pause."""
     metrics: list[MetricReport] = []
     srm: SrmReport | None = None
+    scorecard: list[ScoreRow] = []
+    """Candidate vs control on quality, latency, cost, feedback, safety events and
+    escalations (see :mod:`clearance.rollout._scorecard`)."""
     n_candidate: int = 0
     n_control: int = 0
     duration_s: float = 0.0
@@ -281,6 +285,7 @@ class Monitor:
             held=held,
             metrics=reports,
             srm=srm,
+            scorecard=scorecard(reports, _describe),
             n_candidate=self._counts["candidate"],
             n_control=self._counts["control"],
             duration_s=self.duration_s,

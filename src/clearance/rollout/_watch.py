@@ -56,6 +56,15 @@ class Controller:
         self._side_effects(state, decision, moment)
         return self._act(state, stage, decision, moment)
 
+    def peek(self, release: str, now: datetime | float | None = None) -> Decision:
+        """What a look at ``release`` would decide now, without acting on it: the stage
+        scorecard and reasons for status pages (one look of a fresh monitor)."""
+        moment = utc(now)
+        state = ctl.status(self.store, release)
+        if state.status not in ACTIVE:
+            return _idle(f"rollout is {state.status}: nothing to do")
+        return self._decide(state, ctl.stages(self.policy)[state.stage_index], moment)
+
     def _decide(self, state: RolloutState, stage: Stage, now: datetime) -> Decision:
         if stage.weight <= 0:
             return _offline(stage, (now - state.stage_entered_at).total_seconds())

@@ -90,12 +90,13 @@ def _routes(app: FastAPI) -> None:
         incidents,
         releases,
         rollouts,
+        scorecard,
         users,
     )
     from clearance.server.web import pages
 
     app.add_api_route("/healthz", _health, methods=["GET"], response_model=Health, tags=["health"])
-    for module in (releases, approvals, incidents, audit, rollouts, events, users):
+    for module in (releases, approvals, incidents, audit, rollouts, scorecard, events, users):
         app.include_router(module.router)
     pages.mount(app)
 

@@ -43,7 +43,27 @@ def _may(state: ServerState, who: Principal, action: governance.Action) -> bool:
 def timeline_context(state: ServerState, name: str) -> dict[str, Any]:
     tl = timeline(state.store, name)
     charts = [metric_chart(metric, arms, tl) for metric, arms in tl.metrics.items()]
-    return {"timeline": tl, "stage_chart": stage_chart(tl), "metric_charts": charts}
+    return {
+        "timeline": tl,
+        "stage_chart": stage_chart(tl),
+        "metric_charts": charts,
+        "scorecard": _scorecard(state, name),
+    }
+
+
+def _scorecard(state: ServerState, name: str) -> list[Any]:
+    """The current stage's six comparisons (empty without a policy or a rollout)."""
+    from clearance.release import GovernanceGuards
+    from clearance.rollout import Controller
+
+    policy = state.policy
+    if policy is None:
+        return []
+    try:
+        look = Controller(state.store, policy, GovernanceGuards(state.store, policy)).peek(name)
+    except ClearanceError:
+        return []
+    return list(look.scorecard)
 
 
 def _missing(state: ServerState, name: str, policy_hash: str) -> list[str]:
