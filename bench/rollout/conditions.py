@@ -259,6 +259,8 @@ class Cell:
     oracle: float | None = None
     weight: float | None = None
     """candidate_weight given to the Monitor (default: the traffic's share)."""
+    change: tuple[tuple[str, Any], ...] = ()
+    """Changes to the trigger (e.g. a stated horizon)."""
 
     @property
     def seed_key(self) -> int:
@@ -274,7 +276,7 @@ def make_monitor(cell: Cell) -> Monitor:
     weight = cell.weight if cell.weight is not None else cell.traffic.share
     if cell.monitor == "init":
         return Monitor(init_policy(), ALPHA, candidate_weight=weight)
-    update = COST_RB if cell.monitor == "cost_spike" else {}
+    update = {**(COST_RB if cell.monitor == "cost_spike" else {}), **dict(cell.change)}
     return Monitor([init_trigger(cell.monitor, **update)], ALPHA, candidate_weight=weight)
 
 
@@ -382,6 +384,26 @@ def cells() -> list[Cell]:
                 oracle_rate(0.03, P_FAIL, share, m_rate, ALPHA),
             )
         )
+    horizon = (("horizon", 12_000),)
+    out += [
+        Cell(
+            "8 stated horizon (12,000/arm)",
+            "A/A",
+            "schema_failure_rate",
+            Traffic(),
+            True,
+            change=horizon,
+        ),
+        Cell(
+            "8 stated horizon (12,000/arm)",
+            "schema fail 2% -> 3%",
+            "schema_failure_rate",
+            Traffic(fail=(0.03, P_FAIL)),
+            False,
+            oracle_rate(0.03, P_FAIL, 0.5, m_rate, ALPHA),
+            change=horizon,
+        ),
+    ]
     return out
 
 

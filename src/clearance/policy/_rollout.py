@@ -138,6 +138,13 @@ class Trigger(Strict):
     """For ``disable_tool``: the tool's name."""
     alpha_share: float | None = Field(default=None, gt=0, le=1)
     """Share of the rollout's alpha for this trigger (the rest is split evenly)."""
+    horizon: int | None = Field(default=None, gt=0)
+    """A stated horizon, in per-arm samples (the effective size ``2 n_c n_b / (n_c + n_b)``
+    with unequal arms): the test decides by then with a constant boundary on the
+    horizon's scale (``S ≥ z(1 - α/2) √V_horizon``, exact for continuous monitoring by the
+    reflection principle), needing ~1.2× the one-look sample size for 80% power instead
+    of the open-ended mixture's ~2×. Past the horizon the trigger no longer fires (its
+    alpha is spent); without it the test is open-ended."""
 
     @model_validator(mode="after")
     def _complete(self) -> Trigger:

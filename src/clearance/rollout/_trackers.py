@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel
+from scipy import special
 
 from clearance.policy import Trigger
 from clearance.stats import (
@@ -434,6 +435,8 @@ class Tracker:
         else:
             z, u, deff = self._mean_z(cand, ctrl)
         z = max(-1e6, min(1e6, z)) if math.isfinite(z) else 0.0  # e saturates long before
+        if self.trigger.horizon:
+            return self._horizon_report(base, cand, ctrl, z, u, deff)
         log_e = float(standardized_log_e(z, u))
         threshold = math.log(1 / self.value_alpha)
         self.fired = self.fired or log_e >= threshold
@@ -450,6 +453,40 @@ class Tracker:
                 "scale": scale,
                 "e_value": math.exp(min(log_e, 700.0)),
                 "design_effect": deff,
+            }
+        )
+
+    def _horizon_report(
+        self, base: MetricReport, cand: ArmStats, ctrl: ArmStats, z: float, u: float, deff: float
+    ) -> MetricReport:
+        """The group-sequential test to a stated horizon: fire when ``z ≥ c / √τ`` with
+        ``τ`` the share of the horizon's information seen and ``c = z(1 - α/2)`` (the
+        reflection principle bounds the chance that a driftless score ever crosses
+        ``c √V_horizon`` before the horizon by ``α``)."""
+        horizon = self.trigger.horizon or 1
+        tau = u * self.prior_n / horizon
+        c = float(special.ndtri(1 - self.value_alpha / 2))
+        past = tau > 1
+        boundary = math.inf if past else c / math.sqrt(max(tau, 1e-12))
+        self.fired = self.fired or z >= boundary
+        cleared = -z >= c / math.sqrt(max(min(tau, 1.0), 1e-12))
+        status = self._held("ok" if cleared else "inconclusive")
+        shown = c / math.sqrt(max(min(tau, 1.0), 1e-12))
+        effect, interval, scale = self._interval(cand, ctrl, shown, deff)
+        bounded = all(math.isfinite(x) for x in interval)
+        note = (
+            f"tested to a horizon of {horizon:,} per arm: z={z:.3g} vs {shown:.3g} at "
+            f"{min(tau, 9.99):.0%} of its information"
+            + ("; past the horizon, it no longer fires" if past else "")
+        )
+        return base.model_copy(
+            update={
+                "status": status,
+                "effect": effect,
+                "interval": interval if bounded else None,
+                "scale": scale,
+                "design_effect": deff,
+                "note": note,
             }
         )
 
