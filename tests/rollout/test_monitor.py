@@ -123,6 +123,7 @@ def test_monitor_reads_the_starter_policy() -> None:
         "schema_failure_rate",
         "hallucination_reports",
         "tool_call_errors",
+        "escalation_rate",  # regressed(rate=3) triples escalations too
     }
 
 
