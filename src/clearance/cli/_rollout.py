@@ -7,12 +7,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from clearance.cli._check_cmds import AsOpt, actor
-from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, policy_at, store_at
+from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, out, policy_at, store_at
 from clearance.cli._remote import release_path, remote
 from clearance.cli._rollout_watch import (
     OUTAGE_EXIT,
@@ -22,6 +22,9 @@ from clearance.cli._rollout_watch import (
     watch_loop,
 )
 from clearance.errors import UsageError
+
+if TYPE_CHECKING:
+    from clearance.rollout import RolloutState
 
 rollout_app = typer.Typer(
     help="Staged rollout: start, watch, advance, pause, resume, roll back; simulate telemetry.",
@@ -42,6 +45,17 @@ VersionOpt = Annotated[
 ]
 
 
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Advance even though the current stage has not run its min_duration_s or "
+        "collected its min_samples (on the smaller arm); recorded as forced, with what was "
+        "skipped, in the stage history and the audit log.",
+    ),
+]
+
+
 def _step(
     step: str,
     release: str,
@@ -50,6 +64,7 @@ def _step(
     as_: str | None,
     reason: list[str] | None,
     version: int | None,
+    force: bool = False,
 ) -> None:
     """One rollout transition through the rulebook and the guards (the API's function),
     or through the server in team mode."""
@@ -59,15 +74,34 @@ def _step(
     server = remote(as_)
     if server is not None:
         body = {"reason": "; ".join(reason or ()), "expected_version": version}
+        if force:
+            body["force"] = True
         answer = server.call("POST", release_path(release, "rollout", step), body)
-        show(RolloutState.model_validate(answer), Fmt.table)
+        _show(RolloutState.model_validate(answer), Fmt.table)
         return
     loaded = policy_at(policy)
     with store_at(db) as store:
         state = steer(
-            store, loaded, release, step, actor(as_), reasons=reason or (), expected_version=version
+            store,
+            loaded,
+            release,
+            step,
+            actor(as_),
+            reasons=reason or (),
+            expected_version=version,
+            force=force,
         )
-        show(state, Fmt.table)
+        _show(state, Fmt.table)
+
+
+def _show(state: RolloutState, fmt: Fmt) -> None:
+    """The state as ``show`` prints it; a table also lists the forced stage exits."""
+    from clearance.rollout._controller import FORCED
+
+    show(state, fmt)
+    forced = [(h.label, r) for h in state.history for r in h.reasons if r.startswith(FORCED)]
+    if fmt == Fmt.table and forced:
+        out("\n".join(["forced:", *(f"  {label:<18} {why}" for label, why in forced)]))
 
 
 def _step_command(step: str, doc: str) -> Callable[..., None]:
@@ -88,11 +122,30 @@ def _step_command(step: str, doc: str) -> Callable[..., None]:
     return command
 
 
+def _advance_command(doc: str) -> Callable[..., None]:
+    """``rollout advance``: the step's options and ``--force``."""
+
+    def advance_cmd(
+        release: ReleaseArg,
+        policy: PolicyOpt = DEFAULT_POLICY,
+        db: DbOpt = None,
+        as_: AsOpt = None,
+        reason: ReasonOpt = None,
+        version: VersionOpt = None,
+        force: ForceOpt = False,
+    ) -> None:
+        _step("advance", release, policy, db, as_, reason, version, force)
+
+    advance_cmd.__doc__ = doc
+    return advance_cmd
+
+
 STEP_HELP = {
     "start": "Start the rollout in the policy's first stage (``approve_changes``; refused "
     "while a guard blocks it).",
     "advance": "Enter the next stage now (``approve_changes``; the guards still apply: "
-    "checklist, approvals, incidents).",
+    "checklist, approvals, incidents). Refused (exit 2) while the current stage has not "
+    "run its minimum duration or collected its minimum samples, unless --force.",
     "pause": "Hold the current stage: traffic stays at its weight, nothing advances "
     "(approvers and incident responders).",
     "resume": "Continue a paused stage (``approve_changes``); its observation restarts on "
@@ -101,7 +154,8 @@ STEP_HELP = {
     "Rolling back twice changes nothing.",
 }
 for _name, _doc in STEP_HELP.items():
-    rollout_app.command(_name)(_step_command(_name, _doc))
+    _made = _advance_command(_doc) if _name == "advance" else _step_command(_name, _doc)
+    rollout_app.command(_name)(_made)
 
 
 @rollout_app.command("status")
@@ -114,7 +168,7 @@ def status_cmd(
     from clearance.rollout import status
 
     with store_at(db) as store:
-        show(status(store, release), fmt)
+        _show(status(store, release), fmt)
 
 
 @rollout_app.command("watch")

@@ -3,7 +3,8 @@
 One function per rollout action, used unchanged by the CLI, the API and the dashboard:
 each checks the acting person against :mod:`clearance.governance`'s rulebook, then runs
 the transition under the governance guards (checklist cleared under this policy, the
-stage's approvals in, no confirmed severe incident). A controller look (``tick``) acts
+stage's approvals in, no confirmed severe incident); a person's advance also waits for
+the current stage's minimums unless forced. A controller look (``tick``) acts
 in the caller's name, so the audit log says who asked for it.
 """
 
@@ -53,17 +54,26 @@ def steer(
     reasons: Sequence[str] = (),
     expected_version: int | None = None,
     now: datetime | float | None = None,
+    force: bool = False,
 ) -> RolloutState:
-    """``actor`` starts, advances, resumes, pauses or rolls back ``release``'s rollout."""
+    """``actor`` starts, advances, resumes, pauses or rolls back ``release``'s rollout.
+
+    An advance is refused while the current stage has not run its minimum duration or
+    collected its minimum samples, unless ``force`` (which is recorded)."""
     known = as_step(step)
+    if force and known != "advance":
+        raise UsageError(f"force applies to advance only, not to {known}", fix="drop force")
     governance.authorize_recorded(store, policy, actor, ACTION_OF[known], subject=release)
-    change = Change(actor, tuple(reasons), now, expected_version)
+    change = Change(actor, tuple(reasons), now, expected_version, force=force)
     if known == "pause":
         return _pause(store, release, change)
     if known == "rollback":
         return _rollback(store, release, change)
-    transition = {"start": _start, "advance": _advance, "resume": _resume}[known]
-    return transition(store, policy, release, GovernanceGuards(store, policy), change)
+    guards = GovernanceGuards(store, policy)
+    if known == "advance":
+        return _advance(store, policy, release, guards, change, check_minimums=True)
+    transition = {"start": _start, "resume": _resume}[known]
+    return transition(store, policy, release, guards, change)
 
 
 def look(store: Store, policy: Policy, release: str, actor: str) -> Decision:

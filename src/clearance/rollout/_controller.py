@@ -7,7 +7,9 @@ audit entry (``rollout.started``, ``rollout.advanced``, ``rollout.completed``,
 ``rollout.paused``, ``rollout.resumed``, ``rollout.rolled_back``), so the log and the
 state never disagree and two concurrent transitions can never both act on one version.
 A stage is entered only when the guards allow it: the checklist is cleared, the stage's
-approvals are in, and no severe incident is open.
+approvals are in, and no severe incident is open. A person's advance (``check_minimums``)
+is also refused while the current stage has not run its minimum duration or collected
+its minimum samples, unless it is forced; a forced advance records what it skipped.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from clearance.policy import Policy, Stage
 from clearance.rollout import _state as st
 from clearance.rollout._clock import utc
 from clearance.rollout._guards import Guards
+from clearance.rollout._provider import StoreProvider
 from clearance.rollout._state import RolloutState
-from clearance.store import Release, RolloutRow, Store
+from clearance.store import Release, RolloutRow, StageHistory, Store
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,17 @@ class Change:
     version: the caller decided on what it saw, and someone else acted since."""
     details: dict[str, Any] = field(default_factory=dict)
     """Extra audit payload (e.g. the monitor's fired triggers and counts)."""
+    force: bool = False
+    """Advance even though the current stage's minimums are unmet (only where
+    :func:`advance` checks them); what was skipped is recorded."""
+
+
+FORCED = "forced past unmet minimums"
+"""How a forced advance's exit reason in the stage history begins."""
+
+Minimums = Callable[[Stage, datetime, datetime], list[str]]
+"""What a stage entered at the first instant has not met by the second (empty when
+nothing is unmet, or when the caller does not check)."""
 
 
 def stages(policy: Policy) -> list[Stage]:
@@ -64,6 +78,23 @@ def blockers(guards: Guards, release: str, stage: Stage) -> list[str]:
     if incidents:
         found.append(f"severe incident open: {'; '.join(incidents)}")
     return found
+
+
+def unmet_minimums(
+    store: Store, release: str, stage: Stage, entered: datetime, now: datetime
+) -> list[str]:
+    """Which of ``stage``'s minimums are unmet at ``now`` when it was entered at
+    ``entered``: its duration, and (with traffic) its requests on the smaller arm."""
+    unmet = []
+    ran = max(0.0, (now - entered).total_seconds())
+    if ran < stage.min_duration_s:
+        unmet.append(f"ran {int(ran)}s of its {stage.min_duration_s:g}s minimum")
+    if stage.weight > 0 and stage.min_samples > 0:
+        requests = StoreProvider(store).snapshot(release, [], entered, now).requests
+        fewest = min(requests.get("candidate", 0), requests.get("control", 0))
+        if fewest < stage.min_samples:
+            unmet.append(f"{fewest} requests on the smaller arm of {stage.min_samples} needed")
+    return unmet
 
 
 def status(store: Store, release: str) -> RolloutState:
@@ -95,14 +126,33 @@ def start(
 
 
 def advance(
-    store: Store, policy: Policy, release: str, guards: Guards, change: Change
+    store: Store,
+    policy: Policy,
+    release: str,
+    guards: Guards,
+    change: Change,
+    *,
+    check_minimums: bool = False,
 ) -> RolloutState:
     """Enter the next stage (or complete the rollout from the last one). The next stage
     and its guards are decided on the state read inside the locked transaction, so
-    concurrent advances enter one stage each, each through its own guards."""
+    concurrent advances enter one stage each, each through its own guards.
+
+    ``check_minimums`` (a person's advance) also refuses while the current stage has not
+    run its ``min_duration_s`` or collected its ``min_samples`` on the smaller arm, unless
+    ``change.force``: then the stage history and the audit entry record ``forced`` and the
+    unmet minimums. The controller does not check: it advances on the monitor's decision,
+    which weighs the minimums itself."""
     plan = stages(policy)
+
+    def minimums(stage: Stage, entered: datetime, now: datetime) -> list[str]:
+        return unmet_minimums(store, release, stage, entered, now) if check_minimums else []
+
     return _apply(
-        store, release, change, lambda s, r, row: _advance(s, r, row, plan, guards, change)
+        store,
+        release,
+        change,
+        lambda s, r, row: _advance(s, r, row, plan, guards, change, minimums),
     )
 
 
@@ -167,24 +217,53 @@ def _advance(
     plan: list[Stage],
     guards: Guards,
     change: Change,
+    minimums: Minimums,
 ) -> None:
     _require_active(row, "advance")
     now, index = utc(change.now), row.stage_index + 1
-    entry = st.current(session, row)
+    entry, stage = st.current(session, row), plan[row.stage_index]
     if index >= len(plan):
-        _refuse_if_unchecked(guards, release.name, plan[row.stage_index])
-        st.close(entry, "completed", list(change.reasons), now)
+        _refuse_if_unchecked(guards, release.name, stage)
+        forced = _leave(entry, stage, "completed", change, minimums, now)
         st.touch(row, now, "completed")
-        _audit(session, release, row, "rollout.completed", change, {"stage": entry.stage})
+        extra = {"stage": entry.stage, **forced}
+        _audit(session, release, row, "rollout.completed", change, extra)
         return
     _refuse_if_blocked(guards, release.name, plan[index])
-    st.close(entry, "advanced", list(change.reasons), now)
+    forced = _leave(entry, stage, "advanced", change, minimums, now)
     st.enter(session, row, index, plan[index], now, list(change.reasons))
     last = index == len(plan) - 1 and plan[index].weight >= 1.0
     row.status = "completed" if last else "running"
-    _audit(session, release, row, "rollout.advanced", change, {"from": entry.stage})
+    _audit(session, release, row, "rollout.advanced", change, {"from": entry.stage, **forced})
     if last:
         _audit(session, release, row, "rollout.completed", change, {})
+
+
+def _leave(
+    entry: StageHistory,
+    stage: Stage,
+    outcome: str,
+    change: Change,
+    minimums: Minimums,
+    now: datetime,
+) -> dict[str, Any]:
+    """Close the current stage's ``entry``: refused while its minimums are unmet unless
+    the change is forced. A forced exit says so in its reasons and in the entry; the
+    same record (empty when nothing was skipped) is returned for the audit payload."""
+    unmet = minimums(stage, utc(entry.entered_at), now)
+    if unmet and not change.force:
+        unmet_text = "; ".join(unmet)
+        raise UsageError(
+            f"stage '{stage.label}': {unmet_text}: pass --force to advance anyway (recorded)",
+            fix='wait until the stage has met its minimums, or force it (API: "force": true)',
+        )
+    if not unmet:
+        st.close(entry, outcome, list(change.reasons), now)
+        return {}
+    st.close(entry, outcome, [*change.reasons, f"{FORCED}: {'; '.join(unmet)}"], now)
+    forced = {"forced": True, "unmet_minimums": unmet}
+    entry.reasons = {**entry.reasons, **forced}
+    return forced
 
 
 def _set(session: Session, release: Release, row: RolloutRow, status: st.Status, c: Change) -> None:

@@ -32,6 +32,14 @@ class ChangeRequest(BaseModel):
     state. Send it: without it the transition applies to whatever the state is now."""
 
 
+class AdvanceRequest(ChangeRequest):
+    force: bool = False
+    """Advance even though the current stage has not run its ``min_duration_s`` or
+    collected its ``min_samples`` (on the smaller arm); without it such an advance is
+    refused (400). A forced advance is recorded as such, with what it skipped, in the
+    stage history and the audit log."""
+
+
 class Route(BaseModel):
     release: str
     unit: str
@@ -51,7 +59,8 @@ def do_step(
     state: ServerState, name: str, who: Principal, step: str, body: ChangeRequest | None
 ) -> RolloutState:
     """The API's and the dashboard's rollout buttons: the library's :func:`steer`, which
-    checks the caller against the rulebook and the stage's guards."""
+    checks the caller against the rulebook, the stage's guards and (to advance) the
+    current stage's minimums."""
     body = body or ChangeRequest()
     reason = body.reason.strip()
     return steer(
@@ -62,6 +71,7 @@ def do_step(
         who.name,
         reasons=[reason] if reason else [],
         expected_version=body.expected_version,
+        force=isinstance(body, AdvanceRequest) and body.force,
     )
 
 
@@ -74,9 +84,11 @@ def start(name: str, state: State, who: Caller, body: ChangeRequest | None = Non
 
 @router.post("/rollout/advance", response_model=RolloutState)
 def advance(
-    name: str, state: State, who: Caller, body: ChangeRequest | None = None
+    name: str, state: State, who: Caller, body: AdvanceRequest | None = None
 ) -> RolloutState:
-    """Enter the next stage now (``approve_changes``); the guards still apply."""
+    """Enter the next stage now (``approve_changes``); the guards still apply. Refused
+    (400) while the current stage has not met its minimum duration and samples, unless
+    ``force`` (recorded)."""
     return do_step(state, name, who, "advance", body)
 
 

@@ -172,16 +172,18 @@ def rollout_step(
     step: str,
     csrf: Annotated[str, Form()],
     version: Annotated[int | None, Form()] = None,
+    force: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
     """Start, advance, pause or resume the rollout (roll back has its own form, with a
     reason; an unknown step is refused by the same :func:`steer` as the API's). The form
-    carries the rollout version the page showed: a stale one is refused, not applied."""
-    from clearance.server.api.rollouts import ChangeRequest, do_step
+    carries the rollout version the page showed: a stale one is refused, not applied. The
+    advance form's ``force`` box advances past the stage's unmet minimums (recorded)."""
+    from clearance.server.api.rollouts import AdvanceRequest, do_step
 
     who = user(request)
     check_form(request, who, csrf)
     state = state_of(request)
-    body = ChangeRequest(reason="from the dashboard", expected_version=version)
+    body = AdvanceRequest(reason="from the dashboard", expected_version=version, force=force)
     return _act(who, name, lambda: do_step(state, name, who, step, body), f"Rollout: {step} done.")
 
 
