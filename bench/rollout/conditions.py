@@ -1,7 +1,8 @@
 """The rollout monitor under the conditions of real traffic (issue 17), through the
 public API only: ``Monitor(...)``, ``.update(events)`` and ``Decision.action``.
 
-Every run is a seeded stream of telemetry dicts fed to a fresh Monitor, a look (one
+Every run is a seeded stream of telemetry (as ``EventColumns``; the speed section also
+times dicts) fed to a fresh Monitor, a look (one
 ``update`` call) after every ``--look`` candidate requests plus the control requests
 that arrived meanwhile, until the first ``rollback`` or the horizon. A run also ends at
 an ``advance`` that no ``pause`` preceded (the controller holds a paused stage, but
@@ -36,7 +37,7 @@ import numpy as np
 from scipy import stats as sps
 
 from clearance.policy import Trigger, parse_policy, render_policy
-from clearance.rollout import Monitor, to_columns
+from clearance.rollout import EventColumns, Monitor, to_columns
 
 HERE = Path(__file__).resolve().parent
 ALPHA = 0.05
@@ -48,7 +49,7 @@ COST_MU, COST_SIGMA = math.log(0.0008), 1.0
 """Lognormal cost per request: median $0.0008, mean ≈ $0.00132."""
 
 Events = list[dict[str, Any]]
-Stream = Iterator[Events]
+Stream = Iterator[EventColumns]
 
 
 def init_policy() -> Any:
@@ -90,6 +91,24 @@ def to_events(arms: Arms, first: int) -> Events:
             e[n] = v
         out.append(e)
     return out
+
+
+def to_columns_batch(arms: Arms, first: int) -> EventColumns:
+    """The same look as :func:`to_events` gives, as columns (the monitor's public
+    columnar input; tests/rollout/test_columns.py checks both paths agree)."""
+    fields = {}
+    for name, col in arms.fields.items():
+        if col.dtype == object:  # flags: True/False/None
+            fields[name] = np.where(col == None, np.nan, col).astype(float)  # noqa: E711
+        else:
+            fields[name] = col.astype(float)
+    n = len(arms.candidate)
+    return EventColumns(
+        candidate=arms.candidate.copy(),
+        unit=arms.unit.astype(np.int64),
+        ts=TS0 + first + np.arange(n, dtype=float),
+        fields=fields,
+    )
 
 
 def _flags(values: np.ndarray) -> np.ndarray:
@@ -146,7 +165,7 @@ def stream(t: Traffic, rng: np.random.Generator, look: int) -> Stream:
             arms = request_arms(rng, share, look, next_unit)
         next_unit = int(arms.unit.max()) + 1
         fill(arms, t, rng, fail)
-        events = to_events(arms, sent)
+        events = to_columns_batch(arms, sent)
         sent += len(events)
         done += int(arms.candidate.sum())
         yield events

@@ -138,3 +138,29 @@ def test_units_counted_for_the_sample_ratio_check_are_distinct_per_arm() -> None
     srm = monitor.update(batch).srm
     assert srm is not None
     assert (srm.units_candidate, srm.units_control) == (5, 7)
+
+
+def test_integer_unit_ids_count_like_their_string_names() -> None:
+    rng = np.random.default_rng(2)
+    n = 3_000
+    ids = rng.integers(-1, 400, n)  # -1: no unit
+    cand = rng.random(n) < 0.3
+    cost = rng.exponential(0.01, n)
+    cost[rng.random(n) < 0.1] = np.nan
+    ts = np.arange(n, dtype=float)
+    names = ["" if i < 0 else f"user-{i}" for i in ids.tolist()]
+    trigger = Trigger(kind="cost_spike", statistic="mean")
+    by_name = Monitor([trigger], candidate_weight=0.3)
+    by_id = Monitor([trigger], candidate_weight=0.3)
+    for part in np.array_split(np.arange(n), 7):
+        fields = {"cost_usd": cost[part]}
+        by_name.update(EventColumns(cand[part], [names[i] for i in part], ts[part], fields))
+        last = by_id.update(EventColumns(cand[part], ids[part], ts[part], fields))
+    first = by_name.decision()
+    assert last.metrics[0].design_effect == pytest.approx(first.metrics[0].design_effect)
+    assert last.metrics[0].interval == pytest.approx(first.metrics[0].interval)
+    assert last.srm is not None and first.srm is not None
+    assert (last.srm.units_candidate, last.srm.units_control) == (
+        first.srm.units_candidate,
+        first.srm.units_control,
+    )

@@ -37,11 +37,12 @@ class EventColumns:
     """A batch of telemetry events as columns.
 
     ``candidate`` is True for the candidate arm; ``unit`` holds each event's routing unit
-    ("" when it has none); ``fields`` maps each metric to its values (NaN: the event does
+    ("" when it has none) or integer unit ids (negative: none), which are faster;
+    ``fields`` maps each metric to its values (NaN: the event does
     not carry it; flags as 0/1)."""
 
     candidate: NDArray[np.bool_]
-    unit: Sequence[str]
+    unit: Sequence[str] | NDArray[np.integer[Any]]
     ts: Floats
     fields: Mapping[str, Floats]
 
@@ -214,8 +215,10 @@ def check_columns(columns: EventColumns, fields: Sequence[str]) -> EventColumns:
         problems.append("candidate, unit and ts must have one entry per event")
     elif not np.all(np.isfinite(columns.ts) & (columns.ts >= 0) & (columns.ts <= TS_MAX)):
         problems.append(f"ts must be finite seconds since the epoch, 0 to {TS_MAX:g}")
-    if any(not isinstance(u, str) or len(u) > MAX_LABEL or not _plain(u) for u in columns.unit):
-        problems.append(f"unit: plain text of at most {MAX_LABEL} characters")
+    if not _integers(columns.unit) and any(
+        not isinstance(u, str) or len(u) > MAX_LABEL or not _plain(u) for u in columns.unit
+    ):
+        problems.append(f"unit: plain text of at most {MAX_LABEL} characters, or integer ids")
     out: dict[str, Floats] = {}
     for name in fields:
         values = np.asarray(columns.fields.get(name, np.full(n, math.nan)), dtype=float)
@@ -231,6 +234,10 @@ def check_columns(columns: EventColumns, fields: Sequence[str]) -> EventColumns:
             "number in the field's range (flags 0 or 1)",
         )
     return EventColumns(np.asarray(columns.candidate, dtype=bool), columns.unit, columns.ts, out)
+
+
+def _integers(units: object) -> bool:
+    return isinstance(units, np.ndarray) and units.dtype.kind in "iu"
 
 
 def _column_problem(name: str, values: Floats, n: int) -> str:

@@ -128,10 +128,12 @@ class Monitor:
         self._srm = SrmCheck(weight, srm_alpha) if weight is not None else None
         self._counts = {"candidate": 0, "control": 0}
         self._fields = sorted({t.metric or "" for t in resolved})
-        self._index: dict[str, int] = {"": -1}
+        self._index: dict[str | int, int] = {"": -1}
         """Each routing unit's code ("" is no unit: -1)."""
         self._local = {arm: np.full(0, -1, dtype=np.int64) for arm in _ARMS}
         """Per arm, a unit code's arm-local code (-1: not seen on the arm)."""
+        self._events = {arm: np.zeros(0) for arm in _ARMS}
+        """Per arm, events per arm-local unit code (shared by the trackers)."""
         self._seen = dict.fromkeys(_ARMS, 0)
         """Per arm, distinct units seen."""
         self._lone = dict.fromkeys(_ARMS, 0)
@@ -225,13 +227,30 @@ class Monitor:
             for tracker in self._trackers:
                 values = columns.fields[tracker.trigger.metric or ""]
                 tracker.observe(arm, values if whole else values[rows], units)
+            self._count_events(arm, units)
         if self._srm is not None:
             self._srm.set_units(*(self._seen[a] + self._lone[a] for a in _ARMS))
 
-    def _unit_codes(self, names: Sequence[str]) -> NDArray[np.int64]:
-        """A code per event's unit, shared by the arms (-1: no unit)."""
+    def _unit_codes(self, names: Sequence[str] | NDArray[np.integer[Any]]) -> NDArray[np.int64]:
+        """A code per event's unit, shared by the arms (-1: no unit). Integer unit ids
+        (negative: none) are coded by their distinct values only."""
         index = self._index
+        if isinstance(names, np.ndarray) and names.dtype.kind in "iu":
+            ids, inverse = np.unique(names, return_inverse=True)
+            keys: list[Any] = [int(i) if i >= 0 else "" for i in ids.tolist()]
+            coded = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
+            return coded[inverse] if len(coded) else np.zeros(0, dtype=np.int64)
         return np.array(list(map(index.setdefault, names, map(len, repeat(index, len(names))))))
+
+    def _count_events(self, arm: str, units: UnitBatch) -> None:
+        """After the trackers saw a batch: the arm's events per unit."""
+        if len(units.uniq):
+            size = int(units.uniq.max()) + 1
+            if size > len(self._events[arm]):
+                grown = np.zeros(max(size, 2 * len(self._events[arm]), 64))
+                grown[: len(self._events[arm])] = self._events[arm]
+                self._events[arm] = grown
+            self._events[arm][units.uniq] = units.before + units.counts
 
     def _units(self, arm: str, codes: NDArray[np.int64]) -> UnitBatch:
         """Arm-local unit codes of one arm's events, as a :class:`UnitBatch`."""
@@ -255,7 +274,7 @@ class Monitor:
         if lone:
             inv = np.full(len(codes), -1, dtype=np.int64)
             inv[named] = found
-        return UnitBatch.of(mapped, inv)
+        return UnitBatch.of(mapped, inv, self._events[arm])
 
     @property
     def duration_s(self) -> float:

@@ -119,17 +119,35 @@ class UnitBatch:
     inv: NDArray[np.int64]
     counts: Floats
     lone: int
+    before: Floats
+    """Events each unit of ``uniq`` had on the arm before this batch (all triggers see
+    every event, so a tracker whose field never went missing shares these counts)."""
+    events: Floats
+    """Events per unit code on the arm before this batch (a copy is taken when a tracker
+    first needs counts of its own)."""
 
     @classmethod
-    def of(cls, uniq: NDArray[np.int64], inv: NDArray[np.int64]) -> UnitBatch:
+    def of(cls, uniq: NDArray[np.int64], inv: NDArray[np.int64], events: Floats) -> UnitBatch:
         named = inv >= 0
         lone = len(inv) - int(np.count_nonzero(named))
         counts = np.bincount(inv[named] if lone else inv, minlength=len(uniq)).astype(float)
-        return cls(uniq, inv, counts, lone)
+        before = np.zeros(len(uniq))
+        known = uniq < len(events)
+        before[known] = events[uniq[known]]
+        return cls(uniq, inv, counts, lone, before, events)
 
 
 def _empty() -> Floats:
     return np.zeros(0)
+
+
+def _grown(values: Floats, size: int) -> Floats:
+    """``values`` with room for ``size`` entries (zeros added, doubling)."""
+    if size <= len(values):
+        return values
+    grown = np.zeros(max(size, 2 * len(values), 64))
+    grown[: len(values)] = values
+    return grown
 
 
 @dataclass
@@ -149,14 +167,19 @@ class ArmStats:
     sum_ns: float = 0.0
     anonymous: int = 0
     clusters: int = 0
-    _n_u: Floats = field(default_factory=_empty, repr=False, compare=False)
+    _n_u: Floats | None = field(default=None, repr=False, compare=False)
+    """Values per unit code; None while the arm's every event had one (the counts are
+    then the arm's shared event counts)."""
     _s_u: Floats = field(default_factory=_empty, repr=False, compare=False)
+    """Sum per unit code (left empty while every sum is 0)."""
 
     def add(self, x: Floats, raw: Floats, units: UnitBatch, rows: NDArray[np.bool_] | None) -> None:
         """Add values ``x`` (tested scale) and ``raw`` of the events ``rows`` of
         ``units``' batch (None: every event). O(len(x)) numpy work."""
         if not len(x):
             return
+        if rows is not None and self._n_u is None:
+            self._n_u = units.events.copy()  # from here on, this field's own counts
         self.n += len(x)
         self.total += float(x.sum())
         self.total_sq += float(x @ x)
@@ -177,7 +200,7 @@ class ArmStats:
         else:
             dn = np.bincount(inv, minlength=len(units.uniq)).astype(float)
         ds = np.bincount(inv, weights=x, minlength=len(units.uniq)).astype(float)
-        self._add_units(units.uniq, dn, ds)
+        self._add_units(units, dn, ds)
 
     def add_constant(self, value: float, units: UnitBatch) -> None:
         """Add ``value`` once for every event of ``units``' batch (a field present on all
@@ -195,26 +218,28 @@ class ArmStats:
             self.sum_s2 += value * value * units.lone
             self.sum_ns += value * units.lone
         if k > units.lone:
-            self._add_units(units.uniq, units.counts, value * units.counts)
+            self._add_units(units, units.counts, value * units.counts)
 
-    def _add_units(self, uniq: NDArray[np.int64], dn: Floats, ds: Floats) -> None:
-        seen = dn > 0
-        if not seen.all():
-            uniq, dn, ds = uniq[seen], dn[seen], ds[seen]
-        self._grow(int(uniq.max()) + 1)
-        n0, s0 = self._n_u[uniq], self._s_u[uniq]
+    def _add_units(self, units: UnitBatch, dn: Floats, ds: Floats) -> None:
+        uniq = units.uniq
+        if self._n_u is None:
+            n0 = units.before  # every event of these units so far had a value
+        else:
+            self._n_u = _grown(self._n_u, int(uniq.max()) + 1)
+            n0 = self._n_u[uniq]
+        if len(self._s_u) or ds.any():
+            self._s_u = _grown(self._s_u, int(uniq.max()) + 1)
+            s0 = self._s_u[uniq]
+        else:
+            s0 = np.zeros(len(uniq))
         self.sum_n2 += float(dn @ (2 * n0 + dn))
         self.sum_s2 += float(ds @ (2 * s0 + ds))
         self.sum_ns += float(n0 @ ds + s0 @ dn + dn @ ds)
-        self.clusters += int(np.count_nonzero(n0 == 0))
-        self._n_u[uniq] = n0 + dn
-        self._s_u[uniq] = s0 + ds
-
-    def _grow(self, size: int) -> None:
-        if size > len(self._n_u):
-            room = max(size, 2 * len(self._n_u), 64)
-            self._n_u = np.concatenate([self._n_u, np.zeros(room - len(self._n_u))])
-            self._s_u = np.concatenate([self._s_u, np.zeros(room - len(self._s_u))])
+        self.clusters += int(np.count_nonzero((n0 == 0) & (dn > 0)))
+        if self._n_u is not None:
+            self._n_u[uniq] = n0 + dn
+        if len(self._s_u):
+            self._s_u[uniq] = s0 + ds
 
     @property
     def usable(self) -> bool:
