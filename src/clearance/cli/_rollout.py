@@ -161,14 +161,35 @@ for _name, _doc in STEP_HELP.items():
 @rollout_app.command("status")
 def status_cmd(
     release: ReleaseArg,
+    policy: PolicyOpt = DEFAULT_POLICY,
     db: DbOpt = None,
     fmt: Annotated[Fmt, typer.Option("--format", "-f")] = Fmt.table,
 ) -> None:
-    """Where the rollout stands: stage, weight, status and stage history."""
-    from clearance.rollout import status
+    """Where the rollout stands: stage, weight, status and stage history, and (with the
+    policy, found at ./clearance.yaml by default) the stage scorecard: candidate vs
+    control on quality, latency, cost, feedback, safety events and escalations, and what
+    the next look would do. Reading it changes nothing."""
+    from clearance.cli._scorecard import scorecard_json, show_scorecard
+    from clearance.release import GovernanceGuards
+    from clearance.rollout import Controller, status
 
+    loaded = policy_at(policy, require_env=False) if _given(policy) else None
     with store_at(db) as store:
-        _show(status(store, release), fmt)
+        state = status(store, release)
+        if loaded is None:
+            _show(state, fmt)
+            return
+        look = Controller(store, loaded, GovernanceGuards(store, loaded)).peek(release)
+    if fmt == Fmt.json:
+        out(scorecard_json(state, look))
+        return
+    _show(state, fmt)
+    show_scorecard(look)
+
+
+def _given(policy: Path) -> bool:
+    """Whether to read the policy: named by the user, or the default file exists."""
+    return policy != DEFAULT_POLICY or policy.exists()
 
 
 @rollout_app.command("watch")
