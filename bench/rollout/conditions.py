@@ -150,7 +150,8 @@ class Traffic:
     """(candidate requests, new share, new control failure rate) of a weight change."""
 
 
-def stream(t: Traffic, rng: np.random.Generator, look: int) -> Stream:
+def stream(t: Traffic, rng: np.random.Generator, look: int) -> Iterator[tuple[EventColumns, float]]:
+    """Looks of telemetry, each with the candidate's traffic share it was routed at."""
     done = 0
     next_unit = 0
     sent = 0
@@ -168,7 +169,7 @@ def stream(t: Traffic, rng: np.random.Generator, look: int) -> Stream:
         events = to_columns_batch(arms, sent)
         sent += len(events)
         done += int(arms.candidate.sum())
-        yield events
+        yield events, share
 
 
 def user_arms(rng: np.random.Generator, share: float, look: int, k: int, first: int) -> Arms:
@@ -280,6 +281,8 @@ class Cell:
     """candidate_weight given to the Monitor (default: the traffic's share)."""
     change: tuple[tuple[str, Any], ...] = ()
     """Changes to the trigger (e.g. a stated horizon)."""
+    stratify: bool = False
+    """Tell the monitor when the weight changes (``Monitor.reweight``)."""
 
     @property
     def seed_key(self) -> int:
@@ -332,6 +335,17 @@ def cells() -> list[Cell]:
             Traffic(share=0.05, switch=(-1, 0.5, 0.06)),  # switch point set per horizon
             True,
             weight=0.05,
+        )
+    )
+    out.append(
+        Cell(
+            "3 weight change 5% -> 50%",
+            "A/A, the same, stratified (Monitor.reweight at the change)",
+            "schema_failure_rate",
+            Traffic(share=0.05, switch=(-1, 0.5, 0.06)),
+            True,
+            weight=0.05,
+            stratify=True,
         )
     )
     for rate in (1e-4, 1e-3):
@@ -404,6 +418,7 @@ def cells() -> list[Cell]:
             )
         )
     horizon = (("horizon", 12_000),)
+    tight = (("horizon", 6_400),)  # ~1.25x the one-look oracle's n
     out += [
         Cell(
             "8 stated horizon (12,000/arm)",
@@ -421,6 +436,23 @@ def cells() -> list[Cell]:
             False,
             oracle_rate(0.03, P_FAIL, 0.5, m_rate, ALPHA),
             change=horizon,
+        ),
+        Cell(
+            "8 stated horizon (6,400/arm)",
+            "A/A",
+            "schema_failure_rate",
+            Traffic(),
+            True,
+            change=tight,
+        ),
+        Cell(
+            "8 stated horizon (6,400/arm)",
+            "schema fail 2% -> 3%",
+            "schema_failure_rate",
+            Traffic(fail=(0.03, P_FAIL)),
+            False,
+            oracle_rate(0.03, P_FAIL, 0.5, m_rate, ALPHA),
+            change=tight,
         ),
     ]
     return out
@@ -477,7 +509,11 @@ def one_run(job: tuple[int, int]) -> Outcome:
     monitor = make_monitor(cell)
     paused = False
     n = 0
-    for events in stream(traffic_for(cell, h), rng, cfg.look):
+    weight = cell.weight if cell.weight is not None else cell.traffic.share
+    for events, share in stream(traffic_for(cell, h), rng, cfg.look):
+        if cell.stratify and share != weight:
+            monitor.reweight(share)
+            weight = share
         d = monitor.update(events)
         n = d.n_candidate
         if d.action == "rollback":

@@ -134,6 +134,8 @@ class Monitor:
         """Per arm, a unit code's arm-local code (-1: not seen on the arm)."""
         self._events = {arm: np.zeros(0) for arm in _ARMS}
         """Per arm, events per arm-local unit code (shared by the trackers)."""
+        self.periods = 1
+        """Weight periods (strata) so far: see :meth:`reweight`."""
         self._seen = dict.fromkeys(_ARMS, 0)
         """Per arm, distinct units seen."""
         self._lone = dict.fromkeys(_ARMS, 0)
@@ -142,6 +144,27 @@ class Monitor:
         self._last_ts = -math.inf
         self._window_s: float | None = None
         self._invalid: list[str] = []
+
+    def reweight(self, weight: float) -> None:
+        """Start a new weight period: the candidate's traffic share changed (to
+        ``weight``) within what this monitor watches. The periods are analysed as strata,
+        each comparing its own arms (see :class:`~clearance.rollout._trackers.Carry`), and
+        the sample-ratio check restarts at the new share, so neither a base rate that moves
+        with the weight nor the new split is mistaken for a regression. A controller
+        starts one monitor per stage and never needs this."""
+        if not 0 < weight < 1:
+            raise UsageError(f"candidate weight must be in (0, 1), got {weight}")
+        for tracker in self._trackers:
+            tracker.new_period()
+        self._local = {arm: np.full(0, -1, dtype=np.int64) for arm in _ARMS}
+        self._events = {arm: np.zeros(0) for arm in _ARMS}
+        self._seen = dict.fromkeys(_ARMS, 0)
+        self._lone = dict.fromkeys(_ARMS, 0)
+        if self._srm is not None:
+            tripped = self._srm.tripped  # a mismatch found earlier still stands
+            self._srm = SrmCheck(weight, self._srm.alpha)
+            self._srm.tripped = tripped
+        self.periods += 1
 
     @property
     def triggers(self) -> list[Trigger]:

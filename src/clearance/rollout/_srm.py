@@ -30,7 +30,7 @@ class SrmCheck:
         self.weight = weight
         self.alpha = alpha
         self._units = {"candidate": 0, "control": 0}
-        self._tripped = False
+        self.tripped = False
 
     def set_units(self, candidate: int, control: int) -> None:
         """The distinct units seen so far per arm (events without a unit count one
@@ -40,17 +40,17 @@ class SrmCheck:
     def report(self) -> SrmReport:
         nc, nb = self._units["candidate"], self._units["control"]
         log_e = float(srm_log_e(nc, nb, self.weight))
-        self._tripped = self._tripped or log_e >= math.log(1 / self.alpha)
+        self.tripped = self.tripped or log_e >= math.log(1 / self.alpha)
         observed = nc / (nc + nb) if nc + nb else None
         shown = "n/a" if observed is None else f"{observed:.3%}"
-        verdict = "sample ratio mismatch: pause and fix routing" if self._tripped else "split ok"
+        verdict = "sample ratio mismatch: pause and fix routing" if self.tripped else "split ok"
         return SrmReport(
             expected=self.weight,
             observed=observed,
             units_candidate=nc,
             units_control=nb,
             e_value=math.exp(min(log_e, 700.0)),
-            mismatch=self._tripped,
+            mismatch=self.tripped,
             summary=f"SRM: candidate share {shown} of units vs {self.weight:.3%} configured: "
             + verdict,
         )

@@ -289,6 +289,24 @@ def _fresh() -> dict[str, ArmStats]:
 
 
 @dataclass
+class Carry:
+    """Evidence of the weight periods already finished (strata). Each test continues on
+    the sum of the periods' scores: ``z = Σ z_k √u_k / √Σ u_k`` at information ``Σ u_k``
+    (the score process goes on across the change, each period compared within itself, so
+    a base rate that moves with the weight cannot masquerade as a regression); incident
+    splits multiply their e-values; zero-tolerance counts add up."""
+
+    score: float = 0.0
+    info: float = 0.0
+    missing_score: float = 0.0
+    missing_info: float = 0.0
+    split_log_e: float = 0.0
+    split_clear: float = 0.0
+    count: float = 0.0
+    periods: int = 0
+
+
+@dataclass
 class Tracker:
     """Running statistics and test for one (resolved) trigger."""
 
@@ -302,6 +320,35 @@ class Tracker:
     missing_fired: bool = False
     log_override: bool | None = None
     """Set when a metric provider aggregated on another scale than the trigger's."""
+    carry: Carry = field(default_factory=Carry)
+    """Evidence of finished weight periods (see :class:`Carry`)."""
+
+    def new_period(self) -> None:
+        """Freeze the statistics so far as one stratum and start counting afresh."""
+        cand, ctrl = self.arms["candidate"], self.arms["control"]
+        c = self.carry
+        if self.trigger.statistic == "count":
+            c.count += cand.total
+        elif min(cand.n, ctrl.n) >= MIN_PER_ARM:
+            if self.trigger.statistic == "incident_split":
+                log_e, clear = self._split_evidence(cand, ctrl)
+                c.split_log_e, c.split_clear = c.split_log_e + log_e, c.split_clear + clear
+            else:
+                z, u, _ = self._z(cand, ctrl)
+                c.score, c.info = c.score + z * math.sqrt(u), c.info + u
+        pc, pb = self.presence["candidate"], self.presence["control"]
+        if min(pc.n, pb.n) >= MIN_PER_ARM:
+            z, u, _ = _rate_test(pc, pb, 1.0, 0.0, self.prior_n)
+            c.missing_score, c.missing_info = c.missing_score + z * math.sqrt(u), c.missing_info + u
+        c.periods += 1
+        self.arms, self.presence = _fresh(), _fresh()
+
+    def _z(self, cand: ArmStats, ctrl: ArmStats) -> tuple[float, float, float]:
+        if self.trigger.statistic in ("rate", "share_above"):
+            z, u, deff = self._rate_z(cand, ctrl)
+        else:
+            z, u, deff = self._mean_z(cand, ctrl)
+        return (max(-1e6, min(1e6, z)) if math.isfinite(z) else 0.0), u, deff
 
     @property
     def sign(self) -> float:
@@ -374,9 +421,12 @@ class Tracker:
         base = self._presence(self._base(cand, ctrl))
         if self.trigger.statistic == "count":
             return self._count_report(base, cand, ctrl)
+        short = min(cand.n, ctrl.n) < MIN_PER_ARM
+        if short and self.carry.periods and (self.carry.info > 0 or self.carry.split_log_e):
+            return self._carried_report(base)
         if cand.n == 0 or ctrl.n == 0:
             return base.model_copy(update={"status": self._held("no_data")})
-        if min(cand.n, ctrl.n) < MIN_PER_ARM:
+        if short:
             return base.model_copy(update={"status": self._held("collecting")})
         if self.trigger.statistic == "incident_split":
             return self._split_report(base, cand, ctrl)
@@ -413,8 +463,11 @@ class Tracker:
             "missing_candidate": round(pc.total),
             "missing_control": round(pb.total),
         }
-        if self.statistical and min(pc.n, pb.n) >= MIN_PER_ARM and pc.total > 0:
-            z, u, _ = _rate_test(pc, pb, 1.0, 0.0, self.prior_n)
+        c = self.carry
+        enough = min(pc.n, pb.n) >= MIN_PER_ARM
+        if self.statistical and (c.missing_info > 0 or (enough and pc.total > 0)):
+            z, u, _ = _rate_test(pc, pb, 1.0, 0.0, self.prior_n) if enough else (0.0, 0.0, 1.0)
+            z, u = _pooled(c.missing_score, c.missing_info, z, u)
             log_e = float(standardized_log_e(z, u))
             self.missing_fired = self.missing_fired or log_e >= math.log(1 / self.presence_alpha)
             update["missing_e_value"] = math.exp(min(log_e, 700.0))
@@ -426,7 +479,7 @@ class Tracker:
         counts = {"scale": "count", "candidate": cand.total, "control": ctrl.total}
         if cand.n == 0:
             return base.model_copy(update={**counts, "candidate": None})
-        self.fired = self.fired or cand.total > (self.trigger.threshold or 0.0)
+        self.fired = self.fired or cand.total + self.carry.count > (self.trigger.threshold or 0.0)
         status: Status = "regression" if self.fired else "ok"
         return base.model_copy(update={**counts, "status": status})
 
@@ -435,11 +488,11 @@ class Tracker:
         :func:`~clearance.stats.split_log_e`)."""
         kc, kb = cand.total, ctrl.total
         share = cand.n / (cand.n + ctrl.n)
-        null = 1 + self.trigger.margin
-        log_e = float(split_log_e(kc, kb, share, null))
+        log_e, clear = self._split_evidence(cand, ctrl)
+        log_e, clear = log_e + self.carry.split_log_e, clear + self.carry.split_clear
         threshold = math.log(1 / self.value_alpha)
         self.fired = self.fired or log_e >= threshold
-        cleared = float(split_log_e(kc, kb, share, null, CLEAR_RATIOS)) >= threshold
+        cleared = clear >= threshold
         status = self._held("ok" if cleared else "inconclusive")
         ratio = _ratio_effect(kc / cand.n, kb / ctrl.n)
         return base.model_copy(
@@ -454,12 +507,33 @@ class Tracker:
             }
         )
 
-    def _test_report(self, base: MetricReport, cand: ArmStats, ctrl: ArmStats) -> MetricReport:
-        if self.trigger.statistic in ("rate", "share_above"):
-            z, u, deff = self._rate_z(cand, ctrl)
+    def _split_evidence(self, cand: ArmStats, ctrl: ArmStats) -> tuple[float, float]:
+        """log e-values of a regression and of none beyond the margin, from the split."""
+        share = cand.n / (cand.n + ctrl.n)
+        null = 1 + self.trigger.margin
+        kc, kb = cand.total, ctrl.total
+        regression = float(split_log_e(kc, kb, share, null))
+        return regression, float(split_log_e(kc, kb, share, null, CLEAR_RATIOS))
+
+    def _carried_report(self, base: MetricReport) -> MetricReport:
+        """Too little data in the current weight period: the earlier periods decide."""
+        c, threshold = self.carry, math.log(1 / self.value_alpha)
+        if self.trigger.statistic == "incident_split":
+            log_e, clear = c.split_log_e, c.split_clear
         else:
-            z, u, deff = self._mean_z(cand, ctrl)
-        z = max(-1e6, min(1e6, z)) if math.isfinite(z) else 0.0  # e saturates long before
+            z, u = _pooled(c.score, c.info, 0.0, 0.0)
+            log_e, clear = float(standardized_log_e(z, u)), float(standardized_log_e(-z, u))
+        self.fired = self.fired or log_e >= threshold
+        status = self._held("ok" if clear >= threshold else "inconclusive")
+        note = f"from {c.periods} earlier weight period(s); the current one is still collecting"
+        update = {"status": status, "e_value": math.exp(min(log_e, 700.0)), "note": note}
+        return base.model_copy(update=update)
+
+    def _test_report(self, base: MetricReport, cand: ArmStats, ctrl: ArmStats) -> MetricReport:
+        z, u, deff = self._z(cand, ctrl)  # e saturates long before the clip
+        u_now = u  # the interval is the current period's own
+        if self.carry.info > 0:
+            z, u = _pooled(self.carry.score, self.carry.info, z, u)
         if self.trigger.horizon:
             return self._horizon_report(base, cand, ctrl, z, u, deff)
         log_e = float(standardized_log_e(z, u))
@@ -467,7 +541,7 @@ class Tracker:
         self.fired = self.fired or log_e >= threshold
         cleared = float(standardized_log_e(-z, u)) >= threshold
         status = self._held("ok" if cleared else "inconclusive")
-        boundary = float(mixture_boundary(u, self.value_alpha))
+        boundary = float(mixture_boundary(u_now, self.value_alpha))
         effect, interval, scale = self._interval(cand, ctrl, boundary, deff)
         bounded = all(math.isfinite(x) for x in interval)
         return base.model_copy(
@@ -576,6 +650,15 @@ class Tracker:
                 return _expm1(arm.mean) + 1 - self._offset
             return arm.raw_total / arm.n
         return arm.mean
+
+
+def _pooled(score: float, info: float, z: float, u: float) -> tuple[float, float]:
+    """The standardised score of earlier periods (``score`` at information ``info``)
+    continued by the current one's ``z`` at ``u``."""
+    total = info + u
+    if total <= 0:
+        return 0.0, 0.0
+    return (score + z * math.sqrt(u)) / math.sqrt(total), total
 
 
 def _rate_test(
