@@ -88,6 +88,60 @@ def test_columns_given_directly_are_checked_like_events() -> None:
             monitor.update(poisoned)
 
 
+def _sums(pairs: list[tuple[str, float]]) -> tuple[int, int, float, float, float]:
+    """Clusters with a unit, lone values, and the sums over clusters of n², s², n·s."""
+    per_unit: dict[str, list[float]] = {}
+    lone: list[float] = []
+    for unit, x in pairs:
+        if unit:
+            per_unit.setdefault(unit, []).append(x)
+        else:
+            lone.append(x)
+    n_u = [len(v) for v in per_unit.values()] + [1] * len(lone)
+    s_u = [sum(v) for v in per_unit.values()] + lone
+    return (
+        len(per_unit),
+        len(lone),
+        sum(n * n for n in n_u),
+        sum(s * s for s in s_u),
+        sum(n * s for n, s in zip(n_u, s_u, strict=True)),
+    )
+
+
+@pytest.mark.parametrize("pattern", ["mixed", "present_then_missing", "absent_then_present"])
+def test_per_unit_sums_hold_when_a_field_starts_or_stops_arriving(pattern: str) -> None:
+    rng = np.random.default_rng(6)
+    monitor = Monitor([Trigger(kind="cost_spike", statistic="mean")])
+    everything: list[dict[str, Any]] = []
+    for look in range(6):
+        batch = []
+        for i in range(int(rng.integers(50, 300))):
+            unit = "" if rng.random() < 0.2 else f"u{rng.integers(0, 40)}"
+            e: dict[str, Any] = {"ts": float(look * 1000 + i), "unit": unit}
+            e["arm"] = "candidate" if rng.random() < 0.5 else "control"
+            carries = {
+                "mixed": rng.random() < 0.7,
+                "present_then_missing": look < 3 or rng.random() < 0.5,
+                "absent_then_present": look >= 3 and rng.random() < 0.8,
+            }[pattern]
+            if carries:
+                e["cost_usd"] = float(rng.exponential(0.01))
+            batch.append(e)
+        monitor.update(batch)
+        everything += batch
+    tracker = monitor._trackers[0]
+    for arm in ("candidate", "control"):
+        events = [e for e in everything if e["arm"] == arm]
+        values = [(e["unit"], e["cost_usd"]) for e in events if "cost_usd" in e]
+        flags = [(e["unit"], float("cost_usd" not in e)) for e in events]
+        for stats, pairs in ((tracker.arms[arm], values), (tracker.presence[arm], flags)):
+            clusters, lone, n2, s2, ns = _sums(pairs)
+            assert (stats.n, stats.clusters, stats.anonymous) == (len(pairs), clusters, lone)
+            assert stats.sum_n2 == pytest.approx(n2)
+            assert stats.sum_s2 == pytest.approx(s2)
+            assert stats.sum_ns == pytest.approx(ns)
+
+
 def test_batched_cluster_sums_equal_the_sums_over_units() -> None:
     rng = np.random.default_rng(5)
     trigger = Trigger(kind="cost_spike", statistic="mean")

@@ -126,31 +126,38 @@ def _fast(batch: list[dict[str, Any]], fields: Sequence[str]) -> EventColumns:
 
 
 class _Keys:
-    """Every key of a batch, collected only when an alias may matter (a canonical name
-    absent from some event): the schema would then read the alias."""
+    """Every key of a batch, collected once when first needed: to skip a field no event
+    has, and to see whether an alias may matter (a canonical name absent from some event:
+    the schema would then read the alias)."""
 
     def __init__(self, batch: list[dict[str, Any]]) -> None:
         self._batch = batch
         self._keys: set[str] | None = None
 
     def any_of(self, names: tuple[str, ...]) -> bool:
-        if not names:
-            return False
+        return bool(names) and not self._all().isdisjoint(names)
+
+    def lacks(self, name: str) -> bool:
+        """Whether no event has ``name`` (worth knowing once several fields are read)."""
+        return name not in self._all()
+
+    def _all(self) -> set[str]:
         if self._keys is None:
             self._keys = set().union(*self._batch)
-        return not self._keys.isdisjoint(names)
+        return self._keys
 
 
 def _units(batch: list[dict[str, Any]], keys: _Keys) -> list[str]:
+    if keys.lacks("unit") and not keys.any_of(ALIASES["unit"]):
+        return [""] * len(batch)
     units = _column(batch, "unit")
-    missing = units.count(None)
-    if missing:
+    kinds = set(map(type, units))
+    if _NONE in kinds:
         if keys.any_of(ALIASES["unit"]):
             raise _Slow
-        if missing == len(units):
-            return [""] * len(units)
         units = ["" if u is None else u for u in units]
-    if not set(map(type, units)) <= {str}:
+        kinds.discard(_NONE)
+    if not kinds <= {str}:
         raise _Slow  # numbers become strings in the schema: let it do that
     text: list[str] = units
     if text and (max(map(len, text)) > MAX_LABEL or not _plain("".join(text))):
@@ -163,6 +170,10 @@ def _plain(text: str) -> bool:
 
 
 def _field(batch: list[dict[str, Any]], name: str, keys: _Keys) -> Floats:
+    if keys.lacks(name):
+        if keys.any_of(ALIASES.get(name, ())):
+            raise _Slow
+        return np.full(len(batch), math.nan)
     raw = _column(batch, name)
     values = _numbers(raw, _FLAG_TYPES if name in _FLAGS else _NUMBER, allow_missing=True)
     if len(values) != len(raw):  # the field is absent from every event
@@ -187,6 +198,15 @@ def _numbers(raw: list[Any], kinds: frozenset[type], *, allow_missing: bool) -> 
     """``raw`` as floats (None: NaN when missing values are allowed; an empty array when
     every value is None); any other type, a NaN or an infinity sent as a value sends the
     batch to the schema."""
+    try:  # the usual case: numbers (or booleans) only, which numpy infers in one pass
+        inferred = np.array(raw)
+    except (OverflowError, ValueError, TypeError):
+        raise _Slow from None
+    if inferred.dtype.kind in "fib" and inferred.ndim == 1:  # the schema takes them all
+        values = inferred.astype(float)
+        if np.any(~np.isfinite(values)):  # a NaN or an infinity sent as a value
+            raise _Slow
+        return values
     missing = raw.count(None)
     if missing:
         if not allow_missing:

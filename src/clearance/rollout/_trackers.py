@@ -171,15 +171,20 @@ class ArmStats:
     """Values per unit code; None while the arm's every event had one (the counts are
     then the arm's shared event counts)."""
     _s_u: Floats = field(default_factory=_empty, repr=False, compare=False)
-    """Sum per unit code (left empty while every sum is 0)."""
+    """Sum per unit code; empty while ``_uniform`` is set."""
+    _uniform: float | None = field(default=None, repr=False, compare=False)
+    """While every value of a routing unit so far was this one number (a field always
+    present or always absent: presence flags all 0 or all 1), each unit's sum is that
+    number times its count and no per-unit sums are kept. None: not yet, or no longer."""
+    _named: bool = field(default=False, repr=False, compare=False)
 
     def add(self, x: Floats, raw: Floats, units: UnitBatch, rows: NDArray[np.bool_] | None) -> None:
         """Add values ``x`` (tested scale) and ``raw`` of the events ``rows`` of
         ``units``' batch (None: every event). O(len(x)) numpy work."""
         if not len(x):
             return
-        if rows is not None and self._n_u is None:
-            self._n_u = units.events.copy()  # from here on, this field's own counts
+        if rows is not None:
+            self.detach(units)
         self.n += len(x)
         self.total += float(x.sum())
         self.total_sq += float(x @ x)
@@ -200,7 +205,22 @@ class ArmStats:
         else:
             dn = np.bincount(inv, minlength=len(units.uniq)).astype(float)
         ds = np.bincount(inv, weights=x, minlength=len(units.uniq)).astype(float)
+        self._settle(units)
         self._add_units(units, dn, ds)
+
+    def detach(self, units: UnitBatch) -> None:
+        """Keep counts of this field's own from now on: some events of ``units``' batch
+        lack it, so its counts part from the arm's event counts (equal until now)."""
+        if self._n_u is None:
+            self._n_u = units.events.copy()
+
+    def _settle(self, units: UnitBatch) -> None:
+        """Keep per-unit sums from now on (values are no longer one number)."""
+        if self._uniform is not None:
+            counts = units.events if self._n_u is None else self._n_u
+            self._s_u = self._uniform * counts
+            self._uniform = None
+        self._named = True
 
     def add_constant(self, value: float, units: UnitBatch) -> None:
         """Add ``value`` once for every event of ``units``' batch (a field present on all
@@ -217,8 +237,31 @@ class ArmStats:
             self.sum_n2 += units.lone
             self.sum_s2 += value * value * units.lone
             self.sum_ns += value * units.lone
-        if k > units.lone:
-            self._add_units(units, units.counts, value * units.counts)
+        if k == units.lone:
+            return
+        if not self._named:
+            self._uniform, self._named = value, True
+        if self._uniform == value:
+            self._add_uniform(units, value)
+            return
+        self._settle(units)
+        self._add_units(units, units.counts, value * units.counts)
+
+    def _add_uniform(self, units: UnitBatch, value: float) -> None:
+        """:meth:`_add_units` when every value so far, these included, is ``value``."""
+        uniq, dn = units.uniq, units.counts
+        if self._n_u is None:
+            n0 = units.before
+        else:
+            self._n_u = _grown(self._n_u, int(uniq.max()) + 1)
+            n0 = self._n_u[uniq]
+        grown = float(dn @ (2 * n0 + dn))  # Σ (n0 + dn)² - n0²
+        self.sum_n2 += grown
+        self.sum_s2 += value * value * grown
+        self.sum_ns += value * grown
+        self.clusters += int(np.count_nonzero((n0 == 0) & (dn > 0)))
+        if self._n_u is not None:
+            self._n_u[uniq] = n0 + dn
 
     def _add_units(self, units: UnitBatch, dn: Floats, ds: Floats) -> None:
         uniq = units.uniq
@@ -227,19 +270,15 @@ class ArmStats:
         else:
             self._n_u = _grown(self._n_u, int(uniq.max()) + 1)
             n0 = self._n_u[uniq]
-        if len(self._s_u) or ds.any():
-            self._s_u = _grown(self._s_u, int(uniq.max()) + 1)
-            s0 = self._s_u[uniq]
-        else:
-            s0 = np.zeros(len(uniq))
+        self._s_u = _grown(self._s_u, int(uniq.max()) + 1)
+        s0 = self._s_u[uniq]
         self.sum_n2 += float(dn @ (2 * n0 + dn))
         self.sum_s2 += float(ds @ (2 * s0 + ds))
         self.sum_ns += float(n0 @ ds + s0 @ dn + dn @ ds)
         self.clusters += int(np.count_nonzero((n0 == 0) & (dn > 0)))
         if self._n_u is not None:
             self._n_u[uniq] = n0 + dn
-        if len(self._s_u):
-            self._s_u[uniq] = s0 + ds
+        self._s_u[uniq] = s0 + ds
 
     @property
     def usable(self) -> bool:
@@ -389,6 +428,8 @@ class Tracker:
         else:
             flags = missing.astype(float)
             self.presence[arm].add(flags, flags, units, None)
+        if absent:
+            self.arms[arm].detach(units)
         if absent == 0:
             self.arms[arm].add(self._transform(values), values, units, None)
         elif absent < len(values):
