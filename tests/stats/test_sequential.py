@@ -173,3 +173,22 @@ def test_the_scalar_boundary_is_the_array_boundary(alpha: float) -> None:
         scalar = float(mixture_boundary(u, alpha))
         assert scalar == pytest.approx(float(mixture_boundary(np.array([u]), alpha)[0]), rel=1e-9)
         assert float(standardized_log_e(scalar, u)) == pytest.approx(np.log(1 / alpha), abs=1e-9)
+
+
+def test_the_split_ratio_interval_covers_the_true_ratio_at_every_look() -> None:
+    from clearance.stats import split_ratio_interval
+
+    rng = np.random.default_rng(4)
+    runs, misses = 300, 0
+    for _ in range(runs):
+        kc = kb = 0
+        for _look in range(30):  # the candidate has 20% of the exposure, twice the rate
+            kc += int(rng.poisson(0.2 * 2.0))
+            kb += int(rng.poisson(0.8))
+            lo, hi = split_ratio_interval(kc, kb, 0.2, 0.025)
+            if not lo <= 2.0 <= hi:
+                misses += 1
+                break
+    assert misses / runs <= 0.05 + 0.03  # each side at 2.5%, anytime
+    lo, hi = split_ratio_interval(0, 0, 0.2, 0.025)
+    assert (lo, hi) == (0.0, float("inf"))

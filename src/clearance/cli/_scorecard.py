@@ -57,7 +57,10 @@ def _value(row: ScoreRow, value: float | None, n: int) -> str:
 
 def _effect(row: ScoreRow) -> str:
     if row.scale == "split":
-        return "n/a" if row.effect is None else f"incident rate x{row.effect + 1:.3g}"
+        shown = "n/a" if row.effect is None else f"incident rate x{row.effect + 1:.3g}"
+        if row.interval is None:
+            return shown
+        return f"{shown} [x{row.interval[0] + 1:.3g}, x{row.interval[1] + 1:.3g}]"
     if row.effect is None:
         return "n/a"
     lo, hi = row.interval if row.interval is not None else (None, None)

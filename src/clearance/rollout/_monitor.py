@@ -500,7 +500,8 @@ def _effect(r: MetricReport) -> str:
     lo, hi = r.interval if r.interval is not None else (None, None)
     if r.scale == "split":
         shown = "n/a (no control incident)" if r.effect is None else f"{r.effect + 1:.3g}x"
-        return f"incident rate ratio {shown}, margin {1 + r.margin:g}x"
+        band = "" if lo is None or hi is None else f" [{lo + 1:.3g}x, {hi + 1:.3g}x]"
+        return f"incident rate ratio {shown}{band}, margin {1 + r.margin:g}x"
     if r.scale == "ratio":
         eff = "n/a" if r.effect is None else _pct(r.effect)
         band = "" if lo is None or hi is None else f" [{_pct(lo)}, {_pct(hi)}]"

@@ -40,6 +40,7 @@ from clearance.stats import (
     rate_z,
     ratio_interval,
     split_log_e,
+    split_ratio_interval,
     standardized_log_e,
 )
 
@@ -536,6 +537,7 @@ class Tracker:
         cleared = clear >= threshold
         status = self._held("ok" if cleared else "inconclusive")
         ratio = _ratio_effect(kc / cand.n, kb / ctrl.n)
+        lo, hi = split_ratio_interval(kc, kb, share, self.value_alpha)
         return base.model_copy(
             update={
                 "status": status,
@@ -543,6 +545,7 @@ class Tracker:
                 "candidate": kc,
                 "control": kb,
                 "effect": ratio,
+                "interval": (lo - 1, hi - 1) if math.isfinite(hi) else None,
                 "exposure_share": share,
                 "e_value": math.exp(min(log_e, 700.0)),
             }

@@ -57,6 +57,7 @@ from clearance.stats._sequential import (
     ratio_score_z,
     restricted_rates,
     split_log_e,
+    split_ratio_interval,
     srm_log_e,
     standardized_log_e,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "required_samples",
     "restricted_rates",
     "split_log_e",
+    "split_ratio_interval",
     "srm_log_e",
     "standardized_log_e",
     "tango_bounds",

@@ -344,7 +344,7 @@ def split_log_e(
     k_candidate: ArrayLike,
     k_control: ArrayLike,
     share: ArrayLike,
-    ratio: float = 1.0,
+    ratio: ArrayLike = 1.0,
     grid: tuple[float, ...] = SPLIT_RATIOS,
 ) -> Array:
     """log e-value against "the candidate's incident rate is at most ``ratio`` times the
@@ -358,17 +358,42 @@ def split_log_e(
     Each term is a martingale under the null whatever the looks (monotone likelihood
     ratio covers every ``r`` on the null side), so their average is too.
     """
-    if ratio <= 0:
+    r = np.asarray(ratio, float)
+    if np.any(r <= 0):
         raise UsageError("ratio must be > 0")
     kc, kb = np.asarray(k_candidate, float), np.asarray(k_control, float)
     w = np.clip(np.asarray(share, float), 1e-12, 1 - 1e-12)
-    pi0 = ratio * w / (ratio * w + 1 - w)
+    pi0 = r * w / (r * w + 1 - w)
     terms = []
     for g in grid:
-        pi = g * ratio * w / (g * ratio * w + 1 - w)
+        pi = g * r * w / (g * r * w + 1 - w)
         terms.append(kc * np.log(pi / pi0) + kb * np.log((1 - pi) / (1 - pi0)))
     stacked = np.stack(np.broadcast_arrays(*terms))
     return np.asarray(special.logsumexp(stacked, axis=0) - np.log(len(grid)), dtype=float)
+
+
+SPLIT_INTERVAL_GRID = np.exp(np.linspace(math.log(1e-3), math.log(1e3), 277))
+"""Rate ratios at which :func:`split_ratio_interval` tests (about 5% apart)."""
+
+
+def split_ratio_interval(
+    k_candidate: float, k_control: float, share: float, alpha: float
+) -> tuple[float, float]:
+    """Anytime-valid interval for the candidate's incident-rate ratio to the control's,
+    inverting :func:`split_log_e` on a grid of ratios: the lower end is the largest
+    ``r`` with evidence (at ``alpha``) of a ratio above it (0 when none), the upper end
+    the smallest ``r`` with evidence of a ratio below it (``inf`` when none)."""
+    grid = SPLIT_INTERVAL_GRID
+    threshold = math.log(1 / alpha)
+    above = split_log_e(k_candidate, k_control, share, grid) >= threshold
+    below = split_log_e(k_candidate, k_control, share, grid, _BELOW) >= threshold
+    lower = float(grid[above].max()) if above.any() else 0.0
+    upper = float(grid[below].min()) if below.any() else math.inf
+    return lower, upper
+
+
+_BELOW = (0.8, 0.5, 0.2, 0.1)
+"""Alternatives (multiples of the tested ratio) for evidence of a smaller ratio."""
 
 
 def ratio_interval(
