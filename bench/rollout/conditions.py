@@ -679,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--cell-budget",
         type=float,
-        help="seconds per cell before no new run starts (default 45; --quick 5)",
+        help="seconds per cell before no new run starts (default 60; --quick 5)",
     )
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
@@ -694,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
         horizon=a.horizon or (5_000 if q else 20_000),
         max_events=a.max_events or (200_000 if q else 1_000_000),
         look=a.look,
-        cell_budget=a.cell_budget if a.cell_budget is not None else (5.0 if q else 45.0),
+        cell_budget=a.cell_budget if a.cell_budget is not None else (5.0 if q else 60.0),
         seed=a.seed,
         workers=max(1, a.workers),
     )

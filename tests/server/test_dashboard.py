@@ -257,3 +257,18 @@ def test_rollout_buttons_walk_a_release_to_full_rollout(
     fragment = client.get(f"/ui/releases/{released}/timeline").text
     assert 'id="rollout-status">completed' in fragment
     assert "unknown rollout step" in press("alice", "explode")
+
+
+def test_the_rollout_section_shows_the_stage_scorecard(
+    client: TestClient, released: str, tokens: dict[str, str], as_: Any
+) -> None:
+    _login(client, tokens["alice"])
+    before = client.get(f"/ui/releases/{released}").text
+    assert 'id="scorecard"' not in before  # no rollout yet: nothing to compare
+    client.post(f"/v1/releases/{released}/rollout/start", headers=as_("alice"))
+    page = client.get(f"/ui/releases/{released}").text
+    assert 'id="scorecard"' in page
+    for comparison in ("quality", "latency", "cost", "feedback", "safety events", "escalation"):
+        assert f'<th scope="row">{comparison}</th>' in page
+    live = client.get(f"/ui/releases/{released}/timeline").text  # the live refresh has it too
+    assert 'id="scorecard"' in live
