@@ -40,6 +40,13 @@ def demo(
         "demo-out"
     ),
     example: Annotated[Path | None, typer.Option(help="Example folder to use.")] = None,
+    local_model: Annotated[
+        bool,
+        typer.Option(
+            "--local-model/--no-local-model",
+            help="Run the optional act with a real local model when its extra is installed.",
+        ),
+    ] = True,
 ) -> None:
     """Show a whole release on the bundled example: blocked, fixed, cleared, rolled out."""
     source = example or default_example()
@@ -53,7 +60,8 @@ def demo(
     demo_run.act_blocked()
     demo_run.act_cleared()
     demo_run.act_rollout()
-    demo_run.act_local_model()
+    if local_model:
+        demo_run.act_local_model()
     demo_run.finish(time.perf_counter() - started)
 
 
