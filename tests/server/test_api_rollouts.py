@@ -70,14 +70,13 @@ def test_route_is_sticky_and_follows_the_rollout(
     assert missing.status_code == 422
 
 
-def test_controller_rolls_back_on_a_latency_regression(
-    client: TestClient, released: str, as_: Any
-) -> None:
-    _go(client, released, "start", as_("alice"))
-    now = time.time()  # events from the stage's start on
+def _slow_canary(client: TestClient, released: str, as_: Any, prefix: str) -> None:
+    """1,200 requests from the stage's start on, the candidate 9x slower, then wait until
+    they are all in the past."""
+    now = time.time()
     events = [
         {
-            "event_id": f"ev{i}",
+            "event_id": f"{prefix}{i}",
             "ts": now + i * 0.0005,
             "release": released,
             # the canary's 5% share (a 50/50 split would be a sample-ratio mismatch,
@@ -90,6 +89,13 @@ def test_controller_rolls_back_on_a_latency_regression(
     ]
     client.post("/v1/events", json=events, headers=as_("mallory"))
     time.sleep(max(0.0, now + 0.7 - time.time()))
+
+
+def test_controller_rolls_back_on_a_latency_regression(
+    client: TestClient, released: str, as_: Any
+) -> None:
+    _go(client, released, "start", as_("alice"))
+    _slow_canary(client, released, as_, "ev")
     assert (
         client.post(f"/v1/releases/{released}/rollout/tick", headers=as_("mallory")).status_code
         == 403
@@ -104,20 +110,7 @@ def test_the_stage_scorecard_reads_the_telemetry_without_acting(
     client: TestClient, released: str, as_: Any
 ) -> None:
     _go(client, released, "start", as_("alice"))
-    now = time.time()
-    events = [
-        {
-            "event_id": f"sc{i}",
-            "ts": now + i * 0.0005,
-            "release": released,
-            "arm": "candidate" if i % 20 == 0 else "control",
-            "unit": f"u{i}",
-            "latency_ms": 900.0 if i % 20 == 0 else 100.0,
-        }
-        for i in range(1200)
-    ]
-    client.post("/v1/events", json=events, headers=as_("mallory"))
-    time.sleep(max(0.0, now + 0.7 - time.time()))
+    _slow_canary(client, released, as_, "sc")
     seen = client.get(f"/v1/releases/{released}/rollout/scorecard", headers=as_("mallory"))
     assert seen.status_code == 200, seen.text
     body = seen.json()
