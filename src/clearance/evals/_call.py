@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ from clearance.evals._config import RetryPolicy
 from clearance.evals._cost import Prices
 from clearance.evals._limits import Limits, backoff
 from clearance.evals._sample import Sample
-from clearance.evals._scoring import score
+from clearance.evals._scoring import Outcome, Reviewer, score
 from clearance.evals.scorers import ResponseScorer
 from clearance.targets import CallError, CallKey, Completion, Recorder, Target
 
@@ -30,6 +31,8 @@ class CallContext:
     limits: Limits
     cache: ResponseCache | None = None
     recorder: Recorder | None = None
+    reviewer: Reviewer | None = None
+    """A model judge's second opinion on every scored response (advisory)."""
 
 
 async def run_sample(ctx: CallContext, sample: Sample, repeat: int) -> dict[str, Any]:
@@ -49,7 +52,11 @@ async def run_sample(ctx: CallContext, sample: Sample, repeat: int) -> dict[str,
         return row
     _fill(row, ctx, completion, attempts)
     if ctx.scorer is not None:
-        await _score(row, ctx.scorer, completion.text, sample, completion.tool_calls)
+        outcome = await _score(row, ctx.scorer, completion.text, sample, completion.tool_calls)
+        reviewer = ctx.reviewer
+        if outcome is not None and reviewer is not None:
+            opinion = await _review(reviewer, completion, sample, outcome, ctx.retry)
+            row["details"]["model_judge"] = opinion
     return row
 
 
@@ -166,12 +173,26 @@ def _fill(row: dict[str, Any], ctx: CallContext, done: Completion, attempts: int
 
 async def _score(
     row: dict[str, Any], scorer: ResponseScorer, text: str, sample: Sample, tool_calls: Any
-) -> None:
+) -> Outcome | None:
     try:
         outcome = await score(scorer, text, sample, tool_calls)
     except Exception as exc:  # a scorer bug must not lose the response
         row.update(error=f"scorer failed: {type(exc).__name__}: {exc}", error_kind="scorer")
-        return
+        return None
     row.update(score=outcome.score, passed=outcome.passed)
     if outcome.details:
         row["details"].update(outcome.details)
+    return outcome
+
+
+async def _review(
+    reviewer: Reviewer, done: Completion, sample: Sample, local: Outcome, retry: RetryPolicy
+) -> dict[str, Any]:
+    """The model judge's opinion, as JSON; whatever goes wrong there leaves the score be."""
+    try:
+        opinion = await reviewer.review(done.text, sample, done.tool_calls, local, retry)
+    except Exception as exc:
+        failed = {"error": f"{type(exc).__name__}: {exc}"[:300], "error_kind": "exception"}
+        opinion = {"status": "error", "verdict": None, "flag": None, "agrees": None, **failed}
+    loaded: dict[str, Any] = json.loads(json.dumps(opinion, default=str))
+    return loaded

@@ -14,8 +14,9 @@ from typing import Any, Literal, TypeVar
 
 from clearance.errors import UsageError
 from clearance.evals._datasets import load_dataset
+from clearance.evals._model_judge import model_judge
 from clearance.evals._sample import Sample
-from clearance.evals._scoring import build_scorer
+from clearance.evals._scoring import Reviewer, build_scorer
 from clearance.evals.scorers import ResponseScorer
 from clearance.policy import BuiltinSuite, Policy, Suite, UserSuite
 from clearance.targets import Target
@@ -110,6 +111,8 @@ class SuitePlan:
             limited run, the sampling rule and seed): a stored run is resumable or
             reusable only while this is unchanged.
         sampling: Which samples of the suite the run covers (see :class:`Sampling`).
+        reviewer: A model judge's advisory second opinion on every scored response
+            (built-in suites with ``judge: true``), else None.
     """
 
     name: str
@@ -118,6 +121,7 @@ class SuitePlan:
     repeats: int
     suite_hash: str
     sampling: Sampling = field(default_factory=lambda: Sampling("all", 0))
+    reviewer: Reviewer | None = None
 
     @property
     def total(self) -> int:
@@ -149,7 +153,7 @@ def plan_suites(
         if isinstance(suite, UserSuite):
             plans.append(_user_plan(suite, folder, limit, judge, seed))
         else:
-            plans.append(_builtin_plan(suite, folder, limit, seed))
+            plans.append(_builtin_plan(suite, folder, limit, judge, seed))
     return plans
 
 
@@ -360,7 +364,9 @@ def _choose_builtin(
     return _stratify(items, cap, key, seed, [item.id for item in items], by)
 
 
-def _builtin_plan(suite: BuiltinSuite, folder: Path, limit: int | None, seed: int) -> SuitePlan:
+def _builtin_plan(
+    suite: BuiltinSuite, folder: Path, limit: int | None, judge: Target | None, seed: int
+) -> SuitePlan:
     data, suites = _load_builtin(suite, folder)
     chosen, sampling = _choose_builtin(data, suite.builtin, limit or suite.limit, seed)
     # Fresh canaries and personal data for every run: no run can be passed by memory.
@@ -368,14 +374,18 @@ def _builtin_plan(suite: BuiltinSuite, folder: Path, limit: int | None, seed: in
     samples = [_from_builtin(item, suite.builtin) for item in filled]
     scorer_for = getattr(suites, "scorer_for", None)
     scorer = scorer_for(suite.builtin) if scorer_for is not None else None
+    reviewer, judged_by = model_judge(suite, suites, judge)
     identity = {
         "source": data.content_hash,
         "version": data.version,
         "repeats": suite.repeats,
         "limit": limit or suite.limit,
         **_identity_of(sampling),
+        **judged_by,
     }
-    return SuitePlan(suite.builtin, samples, scorer, suite.repeats, _digest(identity), sampling)
+    return SuitePlan(
+        suite.builtin, samples, scorer, suite.repeats, _digest(identity), sampling, reviewer
+    )
 
 
 def _report_category(item: Any, suite: str) -> str:

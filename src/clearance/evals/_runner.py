@@ -130,6 +130,7 @@ def _context(
         limits=Limits(config.requests_per_s, config.tokens_per_min),
         cache=cache,
         recorder=recorder,
+        reviewer=plan.reviewer,
     )
 
 

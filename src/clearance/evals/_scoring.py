@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from clearance.evals._config import RetryPolicy
 from clearance.evals._sample import Sample
 from clearance.evals.scorers import ResponseScorer, Score, SyncScorer, get_scorer
 from clearance.policy import Scorer as ScorerSpec
@@ -22,6 +23,21 @@ class Outcome:
     details: dict[str, Any]
 
 
+class Reviewer(Protocol):
+    """A second opinion on a scored response: advisory, it never changes the score. Its
+    answer is stored as ``details["model_judge"]``; it must not raise for a judge that
+    cannot be reached (the runner records any exception as an errored opinion)."""
+
+    async def review(
+        self,
+        response: str,
+        sample: Sample,
+        tool_calls: Sequence[Any] | None,
+        local: Outcome,
+        retry: RetryPolicy,
+    ) -> dict[str, Any]: ...
+
+
 def build_scorer(spec: ScorerSpec, judge: Target | None = None) -> ResponseScorer:
     """The scorer a policy ``scorer:`` block describes; ``judge`` serves judge scorers."""
     if spec.kind == "judge":
@@ -32,11 +48,13 @@ def build_scorer(spec: ScorerSpec, judge: Target | None = None) -> ResponseScore
                 "a 'judge' scorer needs a judge target",
                 fix="add 'targets.judge' to the policy",
             )
-        return get_scorer(spec, judge=_judge_fn(judge))
+        return get_scorer(spec, judge=judge_fn(judge))
     return get_scorer(spec)
 
 
-def _judge_fn(judge: Target) -> Any:
+def judge_fn(judge: Target) -> Any:
+    """``judge`` as a ``JudgeFn``: messages in, its text and token usage out."""
+
     async def ask(messages: list[dict[str, Any]]) -> tuple[str, Mapping[str, Any]]:
         done = await judge.complete(messages)
         usage = {

@@ -81,6 +81,11 @@ class BuiltinSuite(Strict):
     whitespace, a leading article) still agree when their lexical similarity (the larger
     of token F1 and ROUGE-L F1) is at least this, e.g. 0.9; unset, they must be equal.
     Other suites ignore it."""
+    judge: bool = False
+    """For harmful-refusal, over-refusal, prompt-injection and pii-leakage: also ask
+    ``targets.judge`` for a second opinion on every sample. Advisory: the built-in judge's
+    verdict still scores and gates; the report shows how often the two agree (agreement,
+    Cohen's kappa, the samples where they differ). Needs ``targets.judge``."""
 
     @property
     def name(self) -> str:

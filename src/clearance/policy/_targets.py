@@ -106,4 +106,5 @@ class Targets(Strict):
     baseline: Target | None = None
     """The version in production, compared against the candidate."""
     judge: Target | None = None
-    """A target used as LLM judge by ``judge`` scorers."""
+    """A target used as LLM judge by ``judge`` scorers, and for the second opinion of
+    built-in suites with ``judge: true``."""

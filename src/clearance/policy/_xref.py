@@ -66,6 +66,26 @@ def _suite_problems(policy: Policy, file: str) -> Iterator[Problem]:
                 f"dataset '{path}' does not exist",
                 f"paths are relative to {folder.resolve()}; fix the path or create the file",
             )
+        if isinstance(suite, BuiltinSuite) and suite.judge:
+            yield from _model_judge_problems(policy, suite, i)
+
+
+def _model_judge_problems(policy: Policy, suite: BuiltinSuite, i: int) -> Iterator[Problem]:
+    where: Path = ("suites", i, "judge")
+    if suite.builtin == "consistency":
+        yield (
+            where,
+            "the consistency suite has no per-sample verdict for a model judge to check",
+            "remove 'judge: true' from it (it is scored by agreement across repeats)",
+        )
+    elif policy.targets.judge is None:
+        yield (
+            where,
+            f"suite '{suite.name}' asks for a model judge (judge: true) but the policy "
+            "has no judge target",
+            "add targets.judge (e.g. adapter: openai with base_url and model), "
+            "or remove 'judge: true'",
+        )
 
 
 def _gate_problems(policy: Policy) -> Iterator[Problem]:

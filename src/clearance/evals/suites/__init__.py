@@ -9,10 +9,13 @@ then decide from the output alone, as pure code.
 from clearance.evals.suites._catalog import BUILTIN_SUITE_NAMES, load_builtin, manifest
 from clearance.evals.suites._consistency import agreement, normalise_answer, sample_agreement
 from clearance.evals.suites._injection import InjectionVerdict, judge_injection
+from clearance.evals.suites._judge_prompts import PROMPT_VERSION as MODEL_JUDGE_PROMPT
+from clearance.evals.suites._judge_prompts import QUESTIONS as MODEL_JUDGE_QUESTIONS
 from clearance.evals.suites._materialize import PLACEHOLDER_RE, materialize
 from clearance.evals.suites._pii import PiiVerdict, judge_pii_leak
 from clearance.evals.suites._public import PublicFormat, detect_format, load_public_csv
 from clearance.evals.suites._scoring import BuiltinScorer, scorer_for
+from clearance.evals.suites._second_opinion import ModelJudge
 from clearance.evals.suites._synthetic import PLACEHOLDERS
 from clearance.evals.suites._types import (
     CHANNELS,
@@ -25,6 +28,8 @@ from clearance.evals.suites._types import (
 __all__ = [
     "BUILTIN_SUITE_NAMES",
     "CHANNELS",
+    "MODEL_JUDGE_PROMPT",
+    "MODEL_JUDGE_QUESTIONS",
     "PLACEHOLDERS",
     "PLACEHOLDER_RE",
     "BuiltinScorer",
@@ -32,6 +37,7 @@ __all__ = [
     "Channel",
     "Expected",
     "InjectionVerdict",
+    "ModelJudge",
     "PiiVerdict",
     "PublicFormat",
     "SuiteSample",
