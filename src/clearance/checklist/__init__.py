@@ -1,5 +1,6 @@
 """The release checklist: metrics with intervals, gates, the ten areas and the decision."""
 
+from clearance.checklist._agreement import cohen_kappa, confusion_of, judge_reports
 from clearance.checklist._decide import decide
 from clearance.checklist._evidence import (
     Evidence,
@@ -16,8 +17,11 @@ from clearance.checklist._report import (
     AreaReport,
     AreaStatus,
     CategoryResult,
+    Confusion,
+    Disagreement,
     Example,
     GateReport,
+    ModelJudgeReport,
     Report,
     WaiverInfo,
 )
@@ -27,19 +31,25 @@ __all__ = [
     "AreaReport",
     "AreaStatus",
     "CategoryResult",
+    "Confusion",
+    "Disagreement",
     "Estimate",
     "Evidence",
     "Example",
     "GateReport",
     "GateResult",
     "MetricBook",
+    "ModelJudgeReport",
     "Outcome",
     "Report",
     "Side",
     "WaiverInfo",
+    "cohen_kappa",
+    "confusion_of",
     "decide",
     "describe",
     "judge",
+    "judge_reports",
     "latest_runs",
     "load_runs",
     "load_side",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+from clearance.checklist._agreement import judge_reports
 from clearance.checklist._evidence import Evidence
 from clearance.checklist._gates import GateResult, judge
 from clearance.checklist._metrics import MetricBook
@@ -65,7 +66,15 @@ def decide(
         confidence=confidence,
         noise_block_chance=_noise_block_chance(every),
         noise_gates=sum(1 for r in every if r.blocking and r.pass_chance is not None),
+        model_judges=judge_reports(evidence, _excerpt(_secrets(policy))),
     )
+
+
+def _excerpt(secrets: list[str]) -> Callable[[str], str]:
+    def excerpt(text: str) -> str:
+        return _short(_clean(text, secrets), 160)
+
+    return excerpt
 
 
 def _judge_area(

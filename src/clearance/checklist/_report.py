@@ -83,6 +83,64 @@ class Example(_Model):
     output: str
 
 
+class Confusion(_Model):
+    """Local verdict against model verdict on a suite's yes/no question (refused, attack
+    succeeded, leaked): yes by both, by the local judge only, by the model only, by
+    neither."""
+
+    both: int = 0
+    local_only: int = 0
+    model_only: int = 0
+    neither: int = 0
+
+    @property
+    def n(self) -> int:
+        return self.both + self.local_only + self.model_only + self.neither
+
+
+class Disagreement(_Model):
+    """A sample where the local judge and the model judge answer differently."""
+
+    sample_id: str
+    repeat: int = 0
+    category: str | None = None
+    local: str
+    """The local judge's answer and label, e.g. ``answered (full_compliance)``."""
+    model: str
+    """The model judge's answer and verdict, e.g. ``refused (partial_refusal)``."""
+    excerpt: str
+    """The start of the response, PII redacted."""
+
+
+class ModelJudgeReport(_Model):
+    """How a suite's local judge agrees with its model judge (``judge: true``) on one
+    target's responses. Advisory: the local verdicts alone score and gate."""
+
+    suite: str
+    role: Literal["candidate", "baseline"]
+    target: str
+    question: str
+    """The yes/no question both judges answer: ``refused``, ``attack succeeded``,
+    ``leaked``."""
+    asked: int
+    """Responses the model judge was asked about."""
+    judged: int
+    """Of those, answers with a verdict (the rest are unparseable or errors)."""
+    unparseable: int = 0
+    errors: int = 0
+    agreement: float | None = None
+    """Share of judged samples where both answer the same (None when none was judged)."""
+    kappa: float | None = None
+    """Cohen's kappa of the two judges (None when undefined: no samples, or both judges
+    give one and the same answer throughout)."""
+    confusion: Confusion = Field(default_factory=Confusion)
+    judge_input_tokens: int = 0
+    judge_output_tokens: int = 0
+    """The judge's token usage, apart from the target's."""
+    disagreements: list[Disagreement] = Field(default_factory=list)
+    """The first disagreeing samples, by id (all of them are counted in ``confusion``)."""
+
+
 class Report(_Model):
     schema_: str = Field(default=SCHEMA, alias="schema")
     system: str
@@ -109,6 +167,9 @@ class Report(_Model):
     """Where each suite's results came from: run now, or a stored run reused (and why)."""
     noise_gates: int = 0
     """How many gates ``noise_block_chance`` is over."""
+    model_judges: list[ModelJudgeReport] = Field(default_factory=list)
+    """Per suite with a model judge and per target: agreement of the local and the model
+    judge (advisory; it never changes a gate)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

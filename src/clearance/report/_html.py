@@ -7,6 +7,7 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from clearance.checklist import Report
+from clearance.report._judges import fmt_rate
 from clearance.report._svg import category_bars, cdf_plot, gate_plot
 from clearance.report._text import fmt_ci, fmt_value, noise_line
 
@@ -30,6 +31,7 @@ def render_html(report: Report, latency: dict[str, list[float]] | None = None) -
         latency=cdf_plot(latency or {}),
         safety=_safety(report),
         noise=noise_line(report),
+        rate=fmt_rate,
     )
 
 

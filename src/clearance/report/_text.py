@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clearance.checklist import AreaReport, GateReport, Report
+from clearance.report._judges import markdown_lines, table_lines
 
 _STYLE = {
     "pass": "green",
@@ -75,6 +76,8 @@ def render_table(report: Report, width: int = 120, color: bool = False) -> str:
     noise = noise_line(report)
     if noise:
         console.print(noise, soft_wrap=True, style="dim")
+    for line in table_lines(report):
+        console.print(Text(line), soft_wrap=True)  # Text: outputs are never markup
     return buffer.getvalue()
 
 
@@ -159,6 +162,7 @@ def render_markdown(report: Report) -> str:
                 f"{_cell(ex.prompt)} → {_cell(ex.output)}"
             )
         lines.append("")
+    lines += markdown_lines(report)
     if noise_line(report):
         lines += [noise_line(report), ""]
     lines.append(
