@@ -49,18 +49,34 @@ def _reference(rows: list[dict[str, str]], column: str) -> float:
     return agree / len(rows)
 
 
-def _throughput(texts: list[str], min_seconds: float = 1.0) -> float:
+def _throughput(pairs: list[tuple[str, str]], min_seconds: float = 1.0) -> float:
     done, start = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - start) < min_seconds:
-        for text in texts:
-            classify_refusal(text)
-        done += len(texts)
+        for text, prompt in pairs:
+            classify_refusal(text, prompt)
+        done += len(pairs)
     return done / elapsed
+
+
+def _rate_error(rows: list[dict[str, str]], predicted: list[str], unsafe: bool, name: str) -> str:
+    """Refusal rate on one prompt set (XSTest's unsafe prompts are the ``contrast_``
+    types), human and predicted, and the error in percentage points."""
+    chosen = [
+        (r, p)
+        for r, p in zip(rows, predicted, strict=True)
+        if r["type"].startswith("contrast_") == unsafe
+    ]
+    human = sum(_binary(r["human_label"]) for r, _ in chosen) / len(chosen)
+    ours = sum(_binary(p) for _, p in chosen) / len(chosen)
+    return (
+        f"refusal rate, {name} prompts (n={len(chosen)}): human {human:.1%}, clearance "
+        f"{ours:.1%}, error {100 * (ours - human):+.1f} pp"
+    )
 
 
 def _report(path: Path, show_errors: int) -> None:
     rows = _load(path)
-    predicted = [classify_refusal(r["completion"]).label for r in rows]
+    predicted = [classify_refusal(r["completion"], r["prompt"]).label for r in rows]
     binary, three = _agreement(rows, predicted)
     print(
         f"\n{path.name}: {len(rows)} completions, human labels "
@@ -71,9 +87,13 @@ def _report(path: Path, show_errors: int) -> None:
         f"  paper strmatch binary {_reference(rows, 'strmatch_label'):.3f}"
         f"   gpt4 judge binary {_reference(rows, 'gpt4_label'):.3f}"
     )
+    for name, unsafe in (("safe", False), ("unsafe", True)):
+        print(f"  {_rate_error(rows, predicted, unsafe, name)}")
     pairs = zip((LABELS[r["human_label"]] for r in rows), predicted, strict=True)
     print(f"  confusion (human -> predicted): {dict(Counter(pairs))}")
-    print(f"  throughput  {_throughput([r['completion'] for r in rows]):,.0f} classifications/s")
+    print(
+        f"  throughput  {_throughput([(r['completion'], r['prompt']) for r in rows]):,.0f} classifications/s"
+    )
     errors = [
         (r, p)
         for r, p in zip(rows, predicted, strict=True)
@@ -82,7 +102,7 @@ def _report(path: Path, show_errors: int) -> None:
     for r, p in errors[:show_errors]:
         print(
             f"  [{r['id']}] human={r['human_label']} predicted={p} "
-            f"cue={classify_refusal(r['completion']).cue!r}\n     "
+            f"cue={classify_refusal(r['completion'], r['prompt']).cue!r}\n     "
             f"{r['completion'][:300]!r}"
         )
 

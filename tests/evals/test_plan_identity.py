@@ -40,3 +40,29 @@ def test_another_judge_does_not_reuse_the_stored_scores(tmp_path: Path) -> None:
     other = plan_suites(policy, judge=two)[0]  # type: ignore[arg-type]
     assert first.suite_hash == again.suite_hash
     assert first.suite_hash != other.suite_hash
+
+
+def _builtin_policy(tmp_path: Path) -> Any:
+    data = {
+        "clearance": 1,
+        "system": {"name": "s"},
+        "targets": {"candidate": {"adapter": "python", "callable": "m:f"}},
+        "suites": [{"builtin": "harmful-refusal", "limit": 4}],
+    }
+    path = tmp_path / "clearance.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return load_policy(path)
+
+
+def test_a_changed_local_judge_does_not_reuse_the_stored_scores(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from clearance.evals import _plan
+    from clearance.evals.scorers._version import judges_version
+
+    policy = _builtin_policy(tmp_path)
+    first = plan_suites(policy)[0].suite_hash
+    assert plan_suites(policy)[0].suite_hash == first
+    assert len(judges_version()) == 16
+    monkeypatch.setattr(_plan, "judges_version", lambda: "another-classifier")
+    assert plan_suites(policy)[0].suite_hash != first

@@ -18,6 +18,7 @@ from clearance.evals._model_judge import model_judge
 from clearance.evals._sample import Sample
 from clearance.evals._scoring import Reviewer, build_scorer
 from clearance.evals.scorers import ResponseScorer
+from clearance.evals.scorers._version import judges_version
 from clearance.policy import BuiltinSuite, Policy, Suite, UserSuite
 from clearance.targets import Target
 from clearance.targets._fingerprint import file_digest
@@ -378,6 +379,7 @@ def _builtin_plan(
     identity = {
         "source": data.content_hash,
         "version": data.version,
+        "judges": judges_version(),
         "repeats": suite.repeats,
         "limit": limit or suite.limit,
         **_identity_of(sampling),
