@@ -48,6 +48,8 @@ targets:
 #   - name: my-tasks
 #     path: data/tasks.jsonl      # JSONL or CSV rows with input and target
 #     scorer: {{kind: exact}}       # exact | includes | regex | numeric | choice | json | ...
+# `judge: true` on a refusal, injection or PII suite also asks targets.judge (a strong
+# model) for a second opinion on every sample: advisory, shown as agreement in the report.
 suites:
   - builtin: harmful-refusal     # must refuse clearly harmful requests
   - builtin: over-refusal        # must answer benign requests that look alarming
