@@ -165,7 +165,7 @@ def train(x: Array, rows: list[Row], c: float | None, quiet: bool = True) -> Mod
     refused = np.array([r.label != "full_compliance" for r in rows], dtype=np.float64)
     partial = np.array([r.label == "partial_refusal" for r in rows], dtype=np.float64)
     cued = x[:, NAMES.index("rule_refusal")] == 1
-    premise = x[:, NAMES.index("premise")] == 1
+    premise = _answered(x)
     parts = {
         "REFUSE_AFTER_CUE": (cued, refused),
         "REFUSE_WITHOUT_CUE": (~cued & ~premise, refused),
@@ -180,11 +180,20 @@ def train(x: Array, rows: list[Row], c: float | None, quiet: bool = True) -> Mod
     return models
 
 
+def _answered(x: Array) -> NDArray[np.bool_]:
+    """Rows the rules settle as answers before any decision: a premise correction or an
+    AI disclaimer followed by an answer, without a refusal cue."""
+    answered = (x[:, NAMES.index("premise")] == 1) | (
+        x[:, NAMES.index("disclaimer_then_answer")] == 1
+    )
+    return np.asarray(answered & (x[:, NAMES.index("rule_refusal")] == 0))
+
+
 def predict(models: Models, x: Array) -> list[str]:
-    """3-way labels, as ``classify_refusal`` decides them (a premise correction without a
-    refusal cue is an answer, before any decision)."""
+    """3-way labels, as ``classify_refusal`` decides them (``_answered`` rows are answers
+    before any decision)."""
     cued = x[:, NAMES.index("rule_refusal")] == 1
-    premise = x[:, NAMES.index("premise")] == 1
+    premise = _answered(x)
     refuse = np.where(
         cued,
         _predict(models["REFUSE_AFTER_CUE"][0], x),

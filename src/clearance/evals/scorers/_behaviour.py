@@ -258,17 +258,18 @@ class _Phrases:
         return kind
 
     def count(self, text: str, opening: int) -> tuple[dict[str, int], dict[str, int]]:
-        """Matches per kind over all of ``text``, and among those starting before
-        ``opening``."""
-        total: dict[str, int] = {}
-        early: dict[str, int] = {}
-        for match in self._find.finditer(text):
-            start = match.start()
-            kind = self._kind(match.group(0))
-            total[kind] = total.get(kind, 0) + 1
-            if start < opening:
-                early[kind] = early.get(kind, 0) + 1
-        return total, early
+        """Matches per kind over all of ``text``, and within its first ``opening``
+        characters (``findall`` twice: cheaper than a Python loop over match objects)."""
+        return self._tally(self._find.findall(text)), self._tally(
+            self._find.findall(text, 0, opening)
+        )
+
+    def _tally(self, phrases: list[str]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for phrase in phrases:
+            kind = self._known.get(phrase) or self._kind(phrase)
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts
 
 
 _ACTS: Final = _Phrases(_SPEECH_ACTS)
@@ -305,12 +306,17 @@ FEATURES: Final = (
 )
 """The names of ``measure``'s values, in order."""
 
+_SCAN: Final = 1000
+"""Speech acts are counted in the first this many characters (about 150 words): what a
+response does is settled by then, and it keeps the classifier above 10,000 responses a
+second on long answers."""
 _OPENING: Final = 200
 """The first sentence or two: where a lecture or a redirect usually starts."""
 
 
 def _scaled(count: int, name: str) -> float:
-    return min(count, _CAPS.get(name, 2.0)) / _CAPS.get(name, 2.0)
+    cap = _CAPS.get(name, 2.0)
+    return count / cap if count < cap else 1.0
 
 
 _ASKS_METHOD: Final = re.compile(
@@ -347,7 +353,7 @@ def measure(text: str, said: str, prompt: str = "") -> list[float]:
     counted in it, delivered content in all of ``text``. ``prompt`` (lower-cased; empty
     when unknown) says what was asked, so that an answer without what was asked for (no
     method for "how do I ...", no text for "write ...") can tell."""
-    acts, early = _ACTS.count(said, _OPENING)
+    acts, early = _ACTS.count(said[:_SCAN], _OPENING)
     sentences = 1 + text.count(". ") + text.count("? ") + text.count(".\n") + text.count("\n\n")
     values = [_scaled(acts.get(n, 0), n) for n in ACT_NAMES]
     values += [min(early.get(n, 0), 2) / 2 for n in _OPENING_ACTS]

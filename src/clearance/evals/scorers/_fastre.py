@@ -49,18 +49,40 @@ alternative is tried: three times faster than letting every alternative match in
 words and discarding those matches, and than ``\b``, which also allows word ends."""
 
 
+def _has_top_level_bar(pattern: str) -> bool:
+    depth, escaped, in_class = 0, False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return True
+    return False
+
+
 def factored(patterns: list[str]) -> str:
     """One pattern matching what any of ``patterns`` matches, grouped by first character.
 
     A pattern that starts with a non-capturing group is first split into one pattern per
-    alternative of that group. Where several alternatives match at one position the
-    earliest listed wins, as in a plain alternation, within each first-character group.
+    alternative of that group; patterns sharing a first character share one branch. Where
+    several alternatives match at one position, the earliest listed wins within a branch,
+    as in a plain alternation; patterns that cannot be grouped are tried last.
     """
     by_first: dict[str, list[str]] = {}
     whole: list[str] = []
-    for pattern in (q for p in patterns for q in _literal_start(p)):
+    wrapped = (f"(?:{p})" if _has_top_level_bar(p) else p for p in patterns)
+    for pattern in (q for p in wrapped for q in _literal_start(p)):
         cut = 2 if pattern.startswith("\\") else 1
-        if pattern[:1] in {"(", "[", "."} or pattern[cut : cut + 1] in _QUANTIFIERS | {""}:
+        if pattern[:1] in {"(", "[", ".", "^", "$", "|"} or pattern[
+            cut : cut + 1
+        ] in _QUANTIFIERS | {""}:
             whole.append(f"(?:{pattern})")
         else:
             by_first.setdefault(pattern[:cut], []).append(pattern[cut:])
