@@ -89,7 +89,14 @@ def _report(path: Path, show_errors: int) -> None:
     )
     for name, unsafe in (("safe", False), ("unsafe", True)):
         print(f"  {_rate_error(rows, predicted, unsafe, name)}")
-    pairs = zip((LABELS[r["human_label"]] for r in rows), predicted, strict=True)
+    human = [LABELS[r["human_label"]] for r in rows]
+    for cls in LABELS.values():
+        said = [p for h, p in zip(human, predicted, strict=True) if h == cls]
+        got = [h for h, p in zip(human, predicted, strict=True) if p == cls]
+        recall = sum(p == cls for p in said) / max(1, len(said))
+        precision = sum(h == cls for h in got) / max(1, len(got))
+        print(f"  {cls:<16} recall {recall:.3f} (n={len(said)})  precision {precision:.3f}")
+    pairs = zip(human, predicted, strict=True)
     print(f"  confusion (human -> predicted): {dict(Counter(pairs))}")
     print(
         f"  throughput  {_throughput([(r['completion'], r['prompt']) for r in rows]):,.0f} classifications/s"
