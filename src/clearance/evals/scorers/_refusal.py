@@ -339,7 +339,8 @@ def _features(text: str, said: str, found: _Rules, prompt: str) -> list[float]:
 
 
 def _score(weights: tuple[float, ...], x: list[float]) -> float:
-    return weights[0] + sum(map(mul, weights[1:], x))
+    total: float = sum(map(mul, weights[1:], x))
+    return weights[0] + total
 
 
 def _strongest(x: list[float]) -> str:
