@@ -23,6 +23,7 @@ from clearance.policy._models import (
     Trigger,
     UserSuite,
 )
+from clearance.policy._problems import PolicyErrors, Problem, problems_of
 from clearance.policy._schema import SCHEMA_FILE, policy_schema, policy_schema_text
 from clearance.policy._template import render_policy
 from clearance.policy._vocab import (
@@ -63,7 +64,9 @@ __all__ = [
     "OpenAITarget",
     "Owners",
     "Policy",
+    "PolicyErrors",
     "Prices",
+    "Problem",
     "PythonTarget",
     "RecordedTarget",
     "Rollout",
@@ -85,5 +88,6 @@ __all__ = [
     "parse_policy",
     "policy_schema",
     "policy_schema_text",
+    "problems_of",
     "render_policy",
 ]

@@ -14,21 +14,40 @@ def model_at(
     root: type[BaseModel], path: tuple[str | int, ...], data: Any
 ) -> type[BaseModel] | None:
     """The model class describing the mapping at ``path`` of ``data``, if any."""
+    models = _models_at(root, path, data)
+    return _by_tag(models, _node(data, path))
+
+
+def keys_at(root: type[BaseModel], path: tuple[str | int, ...], data: Any) -> list[str]:
+    """Every key allowed at ``path``: the fields of the model there, the best-matching
+    variant of a union first, then the other variants' fields."""
+    models = _models_at(root, path, data)
+    best = _by_tag(models, _node(data, path))
+    ordered = ([best] if best else []) + [m for m in models if m is not best]
+    return list(dict.fromkeys(name for m in ordered for name in m.model_fields))
+
+
+def _models_at(root: type[BaseModel], path: tuple[str | int, ...], data: Any) -> list[Any]:
     current: Any = root
     node = data
     for part in path:
-        model = _pick(current, node)
-        if model is None:
-            return None
         if isinstance(part, int):
             current = _item_type(current)
         else:
-            field = model.model_fields.get(part)
+            model = _by_tag(_models(current), node)
+            field = model.model_fields.get(part) if model is not None else None
             if field is None:
-                return None
+                return []
             current = field.annotation
         node = node[part] if _indexable(node, part) else None
-    return _pick(current, node)
+    return _models(current)
+
+
+def _node(data: Any, path: tuple[str | int, ...]) -> Any:
+    node = data
+    for part in path:
+        node = node[part] if _indexable(node, part) else None
+    return node
 
 
 def _indexable(node: Any, part: str | int) -> bool:
@@ -39,9 +58,12 @@ def _indexable(node: Any, part: str | int) -> bool:
 
 def _item_type(annotation: Any) -> Any:
     annotation = _strip(annotation)
+    if get_origin(annotation) in (Union, types.UnionType):  # Optional[list[X]]
+        lists = [a for a in get_args(annotation) if get_origin(_strip(a)) is list]
+        annotation = _strip(lists[0]) if lists else annotation
     if get_origin(annotation) is list:
         return get_args(annotation)[0]
-    return annotation
+    return None
 
 
 def _strip(annotation: Any) -> Any:
@@ -50,17 +72,14 @@ def _strip(annotation: Any) -> Any:
     return annotation
 
 
-def _pick(annotation: Any, node: Any) -> type[BaseModel] | None:
-    """Resolve Optional/Union/Annotated/list to the model class matching ``node``."""
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    """The model classes an annotation (Optional/Union/Annotated) may hold."""
     annotation = _strip(annotation)
-    if get_origin(annotation) is list:
-        return None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
     if get_origin(annotation) in (Union, types.UnionType):
-        models = [m for m in (_pick(arg, node) for arg in get_args(annotation)) if m]
-        return _by_tag(models, node)
-    return None
+        return [m for arg in get_args(annotation) for m in _models(arg)]
+    return []
 
 
 def _by_tag(models: list[type[BaseModel]], node: Any) -> type[BaseModel] | None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path as FsPath
 
-from clearance.errors import PolicyError
 from clearance.policy._models import BuiltinSuite, Policy, UserSuite
+from clearance.policy._problems import PolicyErrors, Problem
+from clearance.policy._suggest import did_you_mean
 from clearance.policy._vocab import AREAS, BUILTIN_METRICS, BUILTIN_SUITES, USER_SUITE_METRICS
 from clearance.policy._yamlmap import Located, Path
+
+PathMap = Callable[[Path], Path]
 
 
 def known_metrics(policy: Policy) -> list[str]:
@@ -24,31 +26,37 @@ def known_metrics(policy: Policy) -> list[str]:
 
 
 def cross_check(policy: Policy, located: Located, file: str) -> None:
-    """Raise :class:`PolicyError` at the first inconsistency."""
-    for problem in _problems(policy, located, file):
-        path, message, fix = problem
-        line, column = located.position(path)
-        raise PolicyError(
-            message,
-            file=file,
-            line=line,
-            column=column,
-            path=".".join(str(p) for p in path),
-            fix=fix,
-        )
+    """Raise :class:`PolicyErrors` listing every inconsistency, if there is any."""
+    problems = cross_problems(policy, located, file)
+    if problems:
+        raise PolicyErrors(problems)
 
 
-Problem = tuple[Path, str, str]
+def cross_problems(
+    policy: Policy, located: Located, file: str, where: PathMap | None = None
+) -> list[Problem]:
+    """Every inconsistency of ``policy``; ``where`` maps a path of the validated data
+    back onto the file's (when items were left out before validation)."""
+    out: list[Problem] = []
+    for path, message, fix in _problems(policy, located, file):
+        original = where(path) if where is not None else path
+        line, column = located.position(original)
+        where_text = ".".join(str(p) for p in original)
+        out.append(Problem(file, line, column, where_text, message, fix))
+    return out
 
 
-def _problems(policy: Policy, located: Located, file: str) -> Iterator[Problem]:
+Issue = tuple[Path, str, str]
+
+
+def _problems(policy: Policy, located: Located, file: str) -> Iterator[Issue]:
     yield from _suite_problems(policy, file)
     yield from _gate_problems(policy)
     yield from _rollout_problems(policy)
     yield from _trigger_problems(policy)
 
 
-def _suite_problems(policy: Policy, file: str) -> Iterator[Problem]:
+def _suite_problems(policy: Policy, file: str) -> Iterator[Issue]:
     seen: set[str] = set()
     folder = FsPath(file).parent
     for i, suite in enumerate(policy.suites):
@@ -70,7 +78,7 @@ def _suite_problems(policy: Policy, file: str) -> Iterator[Problem]:
             yield from _model_judge_problems(policy, suite, i)
 
 
-def _model_judge_problems(policy: Policy, suite: BuiltinSuite, i: int) -> Iterator[Problem]:
+def _model_judge_problems(policy: Policy, suite: BuiltinSuite, i: int) -> Iterator[Issue]:
     where: Path = ("suites", i, "judge")
     if suite.builtin == "consistency":
         yield (
@@ -88,20 +96,15 @@ def _model_judge_problems(policy: Policy, suite: BuiltinSuite, i: int) -> Iterat
         )
 
 
-def _gate_problems(policy: Policy) -> Iterator[Problem]:
+def _gate_problems(policy: Policy) -> Iterator[Issue]:
     metrics = known_metrics(policy)
     for area in AREAS:
         for i, gate in enumerate(getattr(policy.gates, area)):
             where: Path = ("gates", area, i, "metric")
             if gate.metric not in metrics:
-                close = difflib.get_close_matches(gate.metric, metrics, n=1, cutoff=0.6)
-                hint = (
-                    f"did you mean '{close[0]}'?"
-                    if close
-                    else (
-                        "declare the suite under 'suites', or use a built-in metric "
-                        "(see 'clearance schema')"
-                    )
+                hint = did_you_mean(gate.metric, metrics) or (
+                    "declare the suite under 'suites', or use a built-in metric "
+                    "(see 'clearance schema')"
                 )
                 yield where, f"gate metric '{gate.metric}' is not reported by any suite", hint
             if gate.vs_baseline and policy.targets.baseline is None:
@@ -112,7 +115,7 @@ def _gate_problems(policy: Policy) -> Iterator[Problem]:
                 )
 
 
-def _rollout_problems(policy: Policy) -> Iterator[Problem]:
+def _rollout_problems(policy: Policy) -> Iterator[Issue]:
     for i, stage in enumerate(policy.rollout.stages):
         for j, duty in enumerate(stage.approvals):
             owners = getattr(policy.owners, duty)
@@ -131,7 +134,7 @@ def _rollout_problems(policy: Policy) -> Iterator[Problem]:
                 )
 
 
-def _trigger_problems(policy: Policy) -> Iterator[Problem]:
+def _trigger_problems(policy: Policy) -> Iterator[Issue]:
     seen: set[str] = set()
     tools = {tool.name for tool in policy.card.tools}
     for i, trigger in enumerate(policy.triggers):

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from clearance.errors import PolicyError
+from clearance.policy._problems import PolicyErrors, Problem
 
 Path = tuple[str | int, ...]
 
@@ -32,27 +33,45 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys (the second one would silently win)."""
 
 
-def _walk(node: yaml.Node, path: Path, marks: dict[Path, tuple[int, int]], file: str) -> None:
+def _walk(
+    node: yaml.Node, path: Path, marks: dict[Path, tuple[int, int]], dupes: list[_Dupe]
+) -> None:
     marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in seen:
-                raise PolicyError(
-                    f"duplicate key '{key}'",
-                    file=file,
-                    line=key_node.start_mark.line + 1,
-                    column=key_node.start_mark.column + 1,
-                    fix="remove one of the two; YAML would silently keep only the last",
-                )
+                dupes.append(((*path, key), at))
+                continue
             seen.add(key)
             child = (*path, key)
-            marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _walk(value_node, child, marks, file)
+            marks[child] = at
+            _walk(value_node, child, marks, dupes)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), marks, file)
+            _walk(item, (*path, index), marks, dupes)
+
+
+_Dupe = tuple[Path, tuple[int, int]]
+
+
+def _duplicates(dupes: list[_Dupe], marks: dict[Path, tuple[int, int]], file: str) -> None:
+    """Raise one problem per repeated key (the second one would silently win)."""
+    problems = [
+        Problem(
+            file,
+            line,
+            column,
+            ".".join(str(p) for p in path),
+            f"duplicate key '{path[-1]}' (first at line {marks[path][0]})",
+            "remove one of the two; YAML would silently keep only the last",
+        )
+        for path, (line, column) in dupes
+    ]
+    if problems:
+        raise PolicyErrors(problems)
 
 
 def parse_yaml(text: str, file: str) -> Located:
@@ -75,7 +94,9 @@ def parse_yaml(text: str, file: str) -> Located:
             "the file is empty", file=file, fix="run 'clearance init' to write a complete policy"
         )
     marks: dict[Path, tuple[int, int]] = {}
-    _walk(node, (), marks, file)
+    dupes: list[_Dupe] = []
+    _walk(node, (), marks, dupes)
+    _duplicates(dupes, marks, file)
     try:
         data = _Loader(text).construct_document(node)
     except yaml.YAMLError as exc:  # e.g. an unhashable key
