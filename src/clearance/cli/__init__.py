@@ -12,7 +12,6 @@ from rich.markup import escape
 from clearance.cli._app import app
 from clearance.cli._common import err
 from clearance.errors import ClearanceError
-from clearance.governance import acting_through
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -21,13 +20,12 @@ def run(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         # Standalone mode: Click reports its own usage errors (exit 2) and raises SystemExit.
-        # On a local store the acting name (--as) is only claimed: entries say so.
-        with acting_through("cli", authenticated=False):
-            command.main(args=argv, prog_name="clearance", standalone_mode=True)
+        # The root callback enters the acting channel ("cli", unauthenticated).
+        command.main(args=argv, prog_name="clearance", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except ClearanceError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
+        err.error(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         return exc.exit_code
     except Exception as exc:  # a bug: a run-time failure (3), never a bare traceback
         return _internal_error(exc)
@@ -37,14 +35,13 @@ def run(argv: list[str] | None = None) -> int:
 def _internal_error(exc: Exception) -> int:
     """Report an unexpected exception in one line (its traceback with CLEARANCE_DEBUG=1);
     exit 3, never 1, which means "blocked"."""
-    if os.environ.get("CLEARANCE_DEBUG"):
-        err.print(escape("".join(traceback.format_exception(exc))), markup=True)
-    err.print(
+    if os.environ.get("CLEARANCE_DEBUG") or err.verbose:
+        err.error(escape("".join(traceback.format_exception(exc))), markup=True)
+    err.error(
         f"[bold red]error:[/] internal error: {escape(type(exc).__name__)}: "
         f"{escape(str(exc))}\n  fix: this is a bug in clearance; rerun with CLEARANCE_DEBUG=1 "
         "and report the traceback",
         markup=True,
-        soft_wrap=True,
     )
     return 3
 

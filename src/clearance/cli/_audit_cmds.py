@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clearance import governance
 from clearance.cli._check_cmds import AsOpt, actor
-from clearance.cli._common import DbOpt, err, out, stdout_console, store_at
+from clearance.cli._common import DbOpt, LazyModule, err, out, stdout_console, store_at
 from clearance.cli._safe import SafeTable as Table
 from clearance.errors import UsageError
+
+if TYPE_CHECKING:
+    from clearance import governance
+else:
+    governance = LazyModule("clearance.governance")
+
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 

@@ -2,18 +2,54 @@
 
 from __future__ import annotations
 
+import importlib
+import logging
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from clearance.cli._safe import SafeConsole, clean
-from clearance.policy import Policy, load_policy
-from clearance.store import Store, open_store
+
+if TYPE_CHECKING:
+    from clearance.policy import Policy
+    from clearance.store import Store
 
 err = SafeConsole(stderr=True)
 """Progress, logs and messages: stderr. Reports and data go to stdout. Markup only where
-a call passes ``markup=True``; control characters are always shown as escapes."""
+a call passes ``markup=True``; control characters are always shown as escapes. Silent
+under ``--quiet`` except for :meth:`SafeConsole.error`."""
+
+_LOGGER = "clearance"
+
+
+class _ConsoleLog(logging.Handler):
+    """Library log records, one line each, on the stderr console."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err.error(f"{record.levelname.lower()}: {record.name}: {record.getMessage()}")
+
+
+_HANDLER = _ConsoleLog()
+
+
+def configure_output(*, quiet: bool, verbose: bool) -> None:
+    """Apply ``--quiet`` (errors and the data asked for only) or ``--verbose`` (debug
+    logs of the library, tracebacks of internal errors) for this invocation."""
+    from clearance.errors import UsageError
+
+    if quiet and verbose:
+        raise UsageError(
+            "--quiet and --verbose contradict each other", fix="pass one of them, not both"
+        )
+    err.quiet = quiet
+    err.verbose = verbose
+    logger = logging.getLogger(_LOGGER)
+    if _HANDLER not in logger.handlers:
+        logger.addHandler(_HANDLER)
+    logger.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+
 
 PolicyOpt = Annotated[Path, typer.Option("--policy", "-p", help="Policy file.", show_default=True)]
 DbOpt = Annotated[
@@ -28,11 +64,27 @@ DbOpt = Annotated[
 DEFAULT_POLICY = Path("clearance.yaml")
 
 
+class LazyModule(ModuleType):
+    """A module imported on first attribute access, so that ``clearance --help`` does not
+    load the store and SQLAlchemy. Bind it under ``if not TYPE_CHECKING`` and import the
+    real module under ``TYPE_CHECKING``, so type checks see the real one."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+
+    def __getattr__(self, attr: str) -> object:
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
 def policy_at(path: Path, *, require_env: bool = True) -> Policy:
+    from clearance.policy import load_policy
+
     return load_policy(path, require_env=require_env)
 
 
 def store_at(db: str | None) -> Store:
+    from clearance.store import open_store
+
     return open_store(db)
 
 

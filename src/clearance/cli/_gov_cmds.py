@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 import typer
 
-from clearance import governance
 from clearance.cli._check_cmds import AsOpt, actor
 from clearance.cli._common import (
     DEFAULT_POLICY,
     DbOpt,
+    LazyModule,
     PolicyOpt,
     err,
     out,
@@ -22,6 +22,12 @@ from clearance.cli._common import (
 from clearance.cli._remote import Remote, release_path, remote
 from clearance.cli._safe import SafeTable as Table
 from clearance.errors import UsageError
+
+if TYPE_CHECKING:
+    from clearance import governance
+else:
+    governance = LazyModule("clearance.governance")
+
 
 RoleOpt = Annotated[
     str, typer.Option("--role", "-r", help="The duty you approve in, e.g. approve_changes.")

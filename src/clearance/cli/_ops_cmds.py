@@ -4,18 +4,31 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clearance import governance
 from clearance.cli._check_cmds import AsOpt, actor
-from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, out, policy_at, store_at
+from clearance.cli._common import (
+    DEFAULT_POLICY,
+    DbOpt,
+    LazyModule,
+    PolicyOpt,
+    out,
+    policy_at,
+    store_at,
+)
 from clearance.cli._gov_cmds import show
 from clearance.cli._remote import remote
 from clearance.cli._safe import SafeTable as Table
-from clearance.policy import Policy
-from clearance.store import Incident
+
+if TYPE_CHECKING:
+    from clearance import governance
+    from clearance.policy import Policy
+    from clearance.store import Incident
+else:
+    governance = LazyModule("clearance.governance")
+
 
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why; kept in the audit log.")]
 CheckOpt = Annotated[bool, typer.Option("--check", help="Exit 1 if any item is overdue.")]

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clearance import governance
-from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, out, policy_at, store_at
+from clearance.cli._common import (
+    DEFAULT_POLICY,
+    DbOpt,
+    LazyModule,
+    PolicyOpt,
+    err,
+    out,
+    policy_at,
+    store_at,
+)
+
+if TYPE_CHECKING:
+    from clearance import governance
+else:
+    governance = LazyModule("clearance.governance")
+
 
 release_app = typer.Typer(help="The release record: export and verify.", no_args_is_help=True)
 

@@ -8,17 +8,14 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
 from clearance.cli._common import err, out
 from clearance.errors import StoreError
-from clearance.policy import Policy
-from clearance.store import Store
 
 if TYPE_CHECKING:
+    from clearance.policy import Policy
     from clearance.release import GovernanceGuards
     from clearance.rollout import Controller, Decision, MetricProvider, RolloutState
+    from clearance.store import Store
 
 
 class Fmt(enum.StrEnum):
@@ -81,6 +78,9 @@ class StoreOutage(StoreError):
 def is_store_outage(exc: BaseException) -> bool:
     """Whether ``exc`` means the store is (for now) unreachable, not that a look is wrong:
     a lost or refused connection, a locked or unopenable database, a pool timeout."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
     if isinstance(exc, StoreError | OperationalError | InterfaceError | PoolTimeout):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated

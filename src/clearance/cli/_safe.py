@@ -35,6 +35,9 @@ class SafeConsole(Console):
     with user text passed through :func:`rich.markup.escape`), and that cleans control
     characters out of every string it prints."""
 
+    verbose: bool = False
+    """Set by ``--verbose``: callers may print more detail."""
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("markup", False)
         kwargs.setdefault("highlight", False)
@@ -42,6 +45,15 @@ class SafeConsole(Console):
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         super().print(*(clean(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+    def error(self, *objects: Any, **kwargs: Any) -> None:
+        """Print even when the console is quiet (``--quiet`` keeps errors)."""
+        quiet, self.quiet = self.quiet, False
+        try:
+            kwargs.setdefault("soft_wrap", True)
+            self.print(*objects, **kwargs)
+        finally:
+            self.quiet = quiet
 
 
 class SafeTable(Table):

@@ -5,15 +5,18 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clearance import governance
-from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, store_at
+from clearance.cli._common import DEFAULT_POLICY, DbOpt, LazyModule, PolicyOpt, err, store_at
 from clearance.errors import UsageError
-from clearance.policy import load_policy
-from clearance.store import database_url
+
+if TYPE_CHECKING:
+    from clearance import governance
+else:
+    governance = LazyModule("clearance.governance")
+
 
 AUDIT_KEY_ENV = "CLEARANCE_AUDIT_PUBLIC_KEY"
 """Read by ``clearance.server.app_from_env`` in every worker (not imported from there:
@@ -51,6 +54,8 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the API (/v1, OpenAPI at /docs) and the dashboard (/ui/releases)."""
+    from clearance.store import database_url
+
     _check_host(host, allow_remote)
     url = database_url(db)
     with store_at(url):  # migrate once here, not racing in every worker
@@ -86,6 +91,8 @@ def _policy_file(path: Path) -> Path | None:
     if not path.exists() and path == DEFAULT_POLICY:
         err.print("no clearance.yaml here: serving without roles (read-only for everyone)")
         return None
+    from clearance.policy import load_policy
+
     load_policy(path)
     return path.resolve()
 
