@@ -38,7 +38,7 @@ def test_misspelled_required_key_is_one_problem_at_the_typo() -> None:
 
 
 def test_misspelled_required_key_inside_a_union_variant() -> None:
-    p = only_problem("base_url: http://127.0.0.1:8001/v1", "bas_url: http://127.0.0.1:8001/v1")
+    p = only_problem("base_url: http://127.0.0.1:8081/v1", "bas_url: http://127.0.0.1:8081/v1")
     assert p.path == "targets.baseline.bas_url"
     assert p.fix.startswith("did you mean 'base_url'?")
 
@@ -88,8 +88,8 @@ def test_every_unknown_key_gets_the_closest_key_there(
         ("{stage: canary,", "{stage: canery,", "canary"),
         ("approvals: [own_evals]", "approvals: [own_eval]", "own_evals"),
         (
-            "adapter: openai\n    base_url: http://127.0.0.1:8001",
-            "adapter: opena\n    base_url: http://127.0.0.1:8001",
+            "adapter: openai\n    base_url: http://127.0.0.1:8081",
+            "adapter: opena\n    base_url: http://127.0.0.1:8081",
             "openai",
         ),
         ("  kind: system ", "  kind: sytem ", "system"),

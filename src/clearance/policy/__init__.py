@@ -23,6 +23,7 @@ from clearance.policy._models import (
     Trigger,
     UserSuite,
 )
+from clearance.policy._names import default_release, release_tag
 from clearance.policy._problems import PolicyErrors, Problem, problems_of
 from clearance.policy._schema import SCHEMA_FILE, policy_schema, policy_schema_text
 from clearance.policy._template import render_policy
@@ -83,11 +84,13 @@ __all__ = [
     "TriggerKind",
     "TriggerSpec",
     "UserSuite",
+    "default_release",
     "known_metrics",
     "load_policy",
     "parse_policy",
     "policy_schema",
     "policy_schema_text",
     "problems_of",
+    "release_tag",
     "render_policy",
 ]

@@ -38,7 +38,7 @@ class _TargetBase(Strict):
 class OpenAITarget(_TargetBase):
     adapter: Literal["openai"]
     base_url: str = Field(min_length=1)
-    """Base URL of an OpenAI-compatible API, e.g. ``http://127.0.0.1:8000/v1``."""
+    """Base URL of an OpenAI-compatible API, e.g. ``http://127.0.0.1:8080/v1``."""
     model: str = Field(min_length=1)
     """The ``model`` field sent with every request."""
     api_key_env: str | None = None

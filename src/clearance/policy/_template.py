@@ -33,13 +33,13 @@ owners:
 targets:
   candidate:
     adapter: openai
-    base_url: http://127.0.0.1:8000/v1
+    base_url: http://127.0.0.1:8080/v1  # llama.cpp's llama-server port; `clearance serve` uses 8000
     model: candidate-model
     api_key_env: OPENAI_API_KEY     # the variable's name, never the key
     label: candidate
   baseline:
     adapter: openai
-    base_url: http://127.0.0.1:8001/v1
+    base_url: http://127.0.0.1:8081/v1
     model: baseline-model
     api_key_env: OPENAI_API_KEY
     label: baseline

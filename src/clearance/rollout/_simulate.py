@@ -9,8 +9,9 @@ and everything is reproducible from ``seed``.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,7 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clearance.errors import UsageError
 
+if TYPE_CHECKING:
+    from clearance.policy import Policy
+
 Arrays = dict[str, NDArray[Any]]
+_DAY = 86_400.0
+_EPOCH = 1_700_000_000.0
+"""Starts are whole days from this instant, so a seed gives the same daily cycle."""
 _TAIL_Z = 1.2815515655446004
 """Standard normal 90th percentile: a tail shift slows only requests above the p90."""
 
@@ -103,6 +110,8 @@ def diurnal_times(
     n: int, rng: np.random.Generator, *, start: float, per_day: float, swing: float = 0.6
 ) -> NDArray[np.float64]:
     """``n`` sorted arrival times with rate ``per_day * (1 + swing sin(2πt/day))``, by thinning."""
+    if n <= 0:
+        return np.empty(0, dtype=np.float64)
     day = 86_400.0
     peak = per_day / day * (1 + swing)
     times: list[NDArray[np.float64]] = []
@@ -124,25 +133,55 @@ def simulate(
     weights: Sequence[float] = (0.5,),
     seed: int = 0,
     units: int = 5_000,
-    start: float = 1_700_000_000.0,
+    start: float | None = None,
     per_day: float = 50_000.0,
-    release: tuple[str, str] = ("candidate", "control"),
+    release: str | tuple[str, str] | None = None,
+    policy: Policy | None = None,
 ) -> list[dict[str, Any]]:
-    """``n`` telemetry events (dicts, DESIGN.md field names) sorted by time.
+    """``n`` telemetry events (dicts, the fields of ``docs/formats.md``) sorted by time.
 
     ``weights`` are the candidate's traffic shares of consecutive, equally long stages.
+    ``start`` is the first event's time (default: early enough that the last event is
+    about now, so ``clearance ingest`` takes them). ``release`` names the release of both
+    arms (or of the candidate and control arms); by default the policy's release
+    (``system.name@system.version``), or ``candidate`` and ``control`` without a policy.
     """
     _check(n, weights, units)
     rng = np.random.default_rng(seed)
     control, candidate = control or Profile(), candidate or control or Profile()
-    ts = diurnal_times(n, rng, start=start, per_day=per_day)
+    first = default_start(n, per_day) if start is None else start
+    ts = diurnal_times(n, rng, start=first, per_day=per_day)
     unit = rng.integers(0, units, n)
     unit_draw = rng.random(units)[unit]
     stage = np.minimum(np.arange(n) * len(weights) // n, len(weights) - 1)
     is_cand = unit_draw < np.asarray(weights, dtype=float)[stage]
     cand, ctrl = arm_arrays(candidate, n, rng), arm_arrays(control, n, rng)
     rows = {k: np.where(is_cand, cand[k], ctrl[k]) for k in cand}
-    return [_event(i, ts, unit, is_cand, rows, release) for i in range(n)]
+    names = release_names(release, policy)
+    return [_event(i, ts, unit, is_cand, rows, names) for i in range(n)]
+
+
+def default_start(n: int, per_day: float, now: float | None = None) -> float:
+    """A start whole days after 2023-11-14 (the same daily phase for every seed) at
+    which ``n`` events at ``per_day`` end before ``now`` (default: the clock)."""
+    span = 1.2 * n / per_day * _DAY + 600
+    latest = (time.time() if now is None else now) - span
+    return _EPOCH + math.floor((latest - _EPOCH) / _DAY) * _DAY
+
+
+def release_names(release: str | tuple[str, str] | None, policy: Policy | None) -> tuple[str, str]:
+    """The candidate's and the control's release names."""
+    if isinstance(release, str):
+        return release, release
+    if release is not None:
+        return release
+    if policy is not None:
+        from clearance.policy import default_release
+
+        name = default_release(policy)
+        if name is not None:
+            return name, name
+    return "candidate", "control"
 
 
 def _check(n: int, weights: Sequence[float], units: int) -> None:
