@@ -93,7 +93,7 @@ def factored(patterns: list[str]) -> str:
     return "|".join(groups + whole)
 
 
-_MANY = 8
+_MANY = 12
 """From this many first-character groups on, ``WORD_START`` in front pays: below it,
 ``re`` skips ahead to a possible first character faster than it checks each position."""
 
