@@ -14,6 +14,7 @@ from clearance.cli import (
     _gov_cmds,
     _ingest_cmds,
     _ops_cmds,
+    _ops_lists,
     _policy_cmds,
     _release_cmds,
     _rollout,
@@ -22,6 +23,8 @@ from clearance.cli import (
 from clearance.cli._common import configure_output, out
 from clearance.cli._help import PlainHelpGroup
 from clearance.cli._infer import infer_card_format, infer_check_format
+
+_LISTINGS = _ops_lists  # its commands register themselves on the _ops_cmds groups
 
 app = typer.Typer(
     name="clearance",

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from clearance.cli._check_cmds import AsOpt, actor
-from clearance.cli._common import DbOpt, LazyModule, err, out, stdout_console, store_at
+from clearance.cli._common import (
+    DbOpt,
+    FormatOpt,
+    LazyModule,
+    ListFormat,
+    err,
+    out,
+    stdout_console,
+    store_at,
+)
 from clearance.cli._safe import SafeTable as Table
 from clearance.errors import UsageError
 
@@ -29,13 +38,20 @@ def log(
     since: Annotated[int, typer.Option(help="Only entries after this sequence number.")] = 0,
     subject: Annotated[str | None, typer.Option(help="Only entries about this subject.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    fmt: FormatOpt = ListFormat.table,
 ) -> None:
     """Show the audit log. An actor marked ``*`` was not authenticated: the name was only
-    claimed (``--as`` on a local store), not proven by a token."""
+    claimed (``--as`` on a local store), not proven by a token.
+
+    JSON (--format json, an array; --json, one object a line): {seq, ts, actor, action,
+    subject, payload, prev_hash, hash}."""
     with store_at(db) as store:
         rows = governance.entries(store, since=since, limit=limit, subject=subject)
     if as_json:
         out("".join(json.dumps(e.__dict__, sort_keys=True) + "\n" for e in rows))
+        return
+    if fmt is ListFormat.json:
+        out(json.dumps([e.__dict__ for e in rows], sort_keys=True, indent=2) + "\n")
         return
     table = Table("seq", "time (UTC)", "actor", "action", "subject", "details")
     claimed = 0

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 import importlib
+import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clearance.cli._safe import SafeConsole, clean
+from clearance.cli._safe import SafeConsole, SafeTable, clean
 
 if TYPE_CHECKING:
     from clearance.policy import Policy
@@ -94,5 +97,37 @@ def out(text: str) -> None:
 
 
 def stdout_console(width: int | None = None) -> SafeConsole:
-    """A console for tables on stdout (literal text, control characters escaped)."""
-    return SafeConsole(width=width)
+    """A console for tables on stdout (literal text, control characters escaped). Not a
+    terminal (a file, a pipe): as wide as the table needs, so no name is ever cut."""
+    console = SafeConsole(width=width)
+    if width is None and not console.is_terminal:
+        console.width = _UNBOUNDED
+    return console
+
+
+_UNBOUNDED = 100_000
+
+
+class ListFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+FormatOpt = Annotated[
+    ListFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, or json: stable keys, as listed above (timestamps in ISO 8601, UTC).",
+    ),
+]
+
+
+def emit_listing(
+    fmt: ListFormat, data: list[dict[str, Any]] | dict[str, Any], table: Callable[[], SafeTable]
+) -> None:
+    """Print a listing: ``data`` as JSON, or the table ``table`` builds."""
+    if fmt is ListFormat.json:
+        out(json.dumps(data, indent=2, default=str) + "\n")  # ASCII: no raw control or bidi
+    else:
+        stdout_console().print(table())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 import typer
@@ -11,8 +12,11 @@ from clearance.cli._check_cmds import AsOpt, actor
 from clearance.cli._common import (
     DEFAULT_POLICY,
     DbOpt,
+    FormatOpt,
     LazyModule,
+    ListFormat,
     PolicyOpt,
+    emit_listing,
     err,
     out,
     policy_at,
@@ -35,8 +39,13 @@ RoleOpt = Annotated[
 
 
 def show(table: Table) -> None:
-    """Print a table to stdout, wide enough not to wrap names."""
-    stdout_console(width=200).print(table)
+    """Print a table to stdout: in a terminal long cells wrap, elsewhere nothing does."""
+    stdout_console().print(table)
+
+
+def _utc(moment: datetime) -> str:
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.isoformat(timespec="seconds")
 
 
 def approve(
@@ -70,8 +79,12 @@ def approvals_cmd(
         typer.Option("--require", help="Exit 1 unless this duty's approvals are all in."),
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Include voided approvals.")] = False,
+    fmt: FormatOpt = ListFormat.table,
 ) -> None:
-    """List a release's approvals; with --require, exit 1 while some are missing."""
+    """List a release's approvals; with --require, exit 1 while some are missing.
+
+    JSON: {release, approvals: [{role, approver, created_at, content_hash, valid}],
+    missing: [text]}."""
     with store_at(db) as store:
         rows = governance.approvals(store, release, valid_only=not show_all)
         missing = (
@@ -79,16 +92,32 @@ def approvals_cmd(
             if require
             else []
         )
-    table = Table("role", "approver", "when (UTC)", "content", "status")
-    for a in rows:
-        status = "valid" if a.valid else "void (evidence changed)"
-        when = a.created_at.isoformat(timespec="seconds")[:19].replace("T", " ")
-        table.add_row(a.role, a.approver, when, a.content_hash[:12], status)
-    show(table)
-    for line in missing:
-        out(f"missing: {line}")
+    records = [
+        {
+            "role": a.role,
+            "approver": a.approver,
+            "created_at": _utc(a.created_at),
+            "content_hash": a.content_hash,
+            "valid": a.valid,
+        }
+        for a in rows
+    ]
+    data = {"release": release, "approvals": records, "missing": missing}
+    emit_listing(fmt, data, lambda: _approvals_table(records))
+    if fmt is ListFormat.table:
+        for line in missing:
+            out(f"missing: {line}")
     if missing:
         raise typer.Exit(1)
+
+
+def _approvals_table(records: list[dict[str, Any]]) -> Table:
+    table = Table("role", "approver", "when (UTC)", "content", "status")
+    for a in records:
+        status = "valid" if a["valid"] else "void (evidence changed)"
+        when = a["created_at"][:19].replace("T", " ")
+        table.add_row(a["role"], a["approver"], when, a["content_hash"][:12], status)
+    return table
 
 
 def waive(
@@ -193,11 +222,16 @@ def user_revoke(
 
 
 @user_app.command("list")
-def user_list(db: DbOpt = None) -> None:
-    """List users and whether their token is active."""
+def user_list(db: DbOpt = None, fmt: FormatOpt = ListFormat.table) -> None:
+    """List users and whether their token is active. JSON: [{name, token_active}]."""
     with store_at(db) as store:
         rows = governance.users(store)
+    records = [{"name": name, "token_active": active} for name, active in rows]
+    emit_listing(fmt, records, lambda: _users_table(records))
+
+
+def _users_table(records: list[dict[str, Any]]) -> Table:
     table = Table("user", "token")
-    for name, active in rows:
-        table.add_row(name, "active" if active else "revoked")
-    show(table)
+    for r in records:
+        table.add_row(r["name"], "active" if r["token_active"] else "revoked")
+    return table

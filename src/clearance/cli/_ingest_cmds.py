@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from clearance.cli._common import DbOpt, err, out, store_at
+from clearance.cli._common import DbOpt, FormatOpt, ListFormat, err, out, store_at
 from clearance.errors import UsageError
+
+if TYPE_CHECKING:
+    from clearance.rollout import IngestReport
 
 
 def ingest_cmd(
@@ -34,11 +37,15 @@ def ingest_cmd(
             "simulation with its own clock); default: 30 days back to 1 hour ahead of now.",
         ),
     ] = False,
+    fmt: FormatOpt = ListFormat.table,
 ) -> None:
     """Validate telemetry events and store them; a retried file is not counted twice.
 
     Exit 0 when every event was stored (or already was), 1 when some were rejected
-    (listed on stderr with their line numbers), 2 when the input cannot be read."""
+    (listed on stderr with their line numbers), 2 when the input cannot be read.
+
+    JSON: {accepted, duplicates, rejected, rejects: [{line, error}]} (the
+    first rejects; --rejects keeps them all)."""
     from clearance.rollout import TS_WINDOW, ingest
 
     window = None if any_time else TS_WINDOW
@@ -64,10 +71,19 @@ def ingest_cmd(
                     batch_size=batch_size,
                     ts_window=window,
                 )
+    if fmt is ListFormat.json:
+        counts = {"accepted": report.accepted, "duplicates": report.duplicates}
+        listed = [{"line": r.line, "error": r.error} for r in report.rejects]
+        out(json.dumps({**counts, "rejected": report.rejected, "rejects": listed}, indent=2))
+    else:
+        _summary(report, rejects)
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+def _summary(report: IngestReport, rejects: Path | None) -> None:
     for reject in report.rejects[:20]:
-        err.print(f"line {reject.line}: {escape(reject.error)}", soft_wrap=True)
+        err.print(f"line {reject.line}: {reject.error}", soft_wrap=True)  # literal: no markup
     if report.rejected > 20:
         err.print(f"... and {report.rejected - 20} more" + (f" (see {rejects})" if rejects else ""))
     out(f"accepted {report.accepted}, duplicates {report.duplicates}, rejected {report.rejected}")
-    if report.rejected:
-        raise typer.Exit(1)

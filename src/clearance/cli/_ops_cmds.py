@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,14 +17,10 @@ from clearance.cli._common import (
     policy_at,
     store_at,
 )
-from clearance.cli._gov_cmds import show
 from clearance.cli._remote import remote
-from clearance.cli._safe import SafeTable as Table
 
 if TYPE_CHECKING:
     from clearance import governance
-    from clearance.policy import Policy
-    from clearance.store import Incident
 else:
     governance = LazyModule("clearance.governance")
 
@@ -71,18 +66,6 @@ def tools_enable(
     with store_at(db) as store:
         governance.enable_tool(store, policy_at(policy), name, actor(as_), reason=reason)
     out(f"tool {name} enabled")
-
-
-@tools_app.command("list")
-def tools_list(db: DbOpt = None) -> None:
-    """Tools that were ever switched, and their state now."""
-    with store_at(db) as store:
-        rows = governance.tool_switches(store)
-    table = Table("tool", "state", "by", "when (UTC)", "reason")
-    for r in rows:
-        state = "DISABLED" if r.disabled else "enabled"
-        table.add_row(r.name, state, r.changed_by, _day(_aware(r.changed_at)), r.reason)
-    show(table)
 
 
 incident_app = typer.Typer(
@@ -168,49 +151,6 @@ def incident_close(
     out(f"incident {incident} closed")
 
 
-@incident_app.command("list")
-def incident_list(
-    release: Annotated[str | None, typer.Option(help="Only this release.")] = None,
-    open_only: Annotated[bool, typer.Option("--open", help="Only incidents not closed.")] = False,
-    policy: Annotated[
-        Path | None,
-        typer.Option(
-            "--policy",
-            "-p",
-            help="Policy naming the review_incidents owners (default: clearance.yaml if "
-            "present), for the 'confirmed' column.",
-            show_default=False,
-        ),
-    ] = None,
-    db: DbOpt = None,
-) -> None:
-    """List incidents, oldest first, with whether a review_incidents owner confirmed each
-    (only confirmed high or critical incidents block a rollout)."""
-    loaded = _optional_policy(policy)
-    with store_at(db) as store:
-        rows = governance.incidents(store, release, open_only=open_only)
-    table = Table("id", "release", "severity", "status", "confirmed", "title", "opened by")
-    for r in rows:
-        confirmed = _confirmation(loaded, r)
-        table.add_row(str(r.id), r.release, r.severity, r.status, confirmed, r.title, r.opened_by)
-    show(table)
-
-
-def _confirmation(policy: Policy | None, row: Incident) -> str:
-    if governance.is_confirmed(policy, row):
-        return f"yes ({row.confirmed_by or row.opened_by})"
-    return "no" if row.status == "closed" else "no: awaiting review_incidents"
-
-
-def _optional_policy(path: Path | None) -> Policy | None:
-    """The policy at ``path``; without one, ``clearance.yaml`` if it exists, else None."""
-    if path is not None:
-        return policy_at(path, require_env=False)
-    if DEFAULT_POLICY.is_file():
-        return policy_at(DEFAULT_POLICY, require_env=False)
-    return None
-
-
 keys_app = typer.Typer(help="The provider-key rotation register.", no_args_is_help=True)
 
 
@@ -245,23 +185,6 @@ def keys_rotate(
     out(f"key {name} rotated; next due {_day(governance.key_due(row))}")
 
 
-@keys_app.command("list")
-def keys_list(db: DbOpt = None, check: CheckOpt = False) -> None:
-    """List keys with their due dates; --check exits 1 when any is overdue."""
-    now = datetime.now(UTC)
-    with store_at(db) as store:
-        rows = governance.provider_keys(store)
-    table = Table("key", "owner", "last rotated", "due", "state")
-    overdue = 0
-    for r in rows:
-        due = governance.key_due(r)
-        overdue += due < now
-        state = "OVERDUE" if due < now else "ok"
-        table.add_row(r.name, r.owner, _day(_aware(r.last_rotated)), _day(due), state)
-    show(table)
-    _overdue_exit(overdue, check, "key rotation", "clearance keys rotate NAME")
-
-
 data_app = typer.Typer(help="The user data-request register.", no_args_is_help=True)
 
 
@@ -292,31 +215,3 @@ def data_close(
     with store_at(db) as store:
         governance.close_data_request(store, policy_at(policy), request_id, actor(as_))
     out(f"data request {request_id} closed")
-
-
-@data_app.command("list")
-def data_list(
-    db: DbOpt = None,
-    open_only: Annotated[bool, typer.Option("--open", help="Only requests not closed.")] = False,
-    check: CheckOpt = False,
-) -> None:
-    """List data requests by due date; --check exits 1 when any open one is overdue."""
-    now = datetime.now(UTC)
-    with store_at(db) as store:
-        rows = governance.data_requests(store, open_only=open_only)
-    table = Table("id", "kind", "received", "due", "state")
-    overdue = 0
-    for r in rows:
-        late = r.closed_at is None and _aware(r.due_at) < now
-        overdue += late
-        state = "closed" if r.closed_at else ("OVERDUE" if late else "open")
-        table.add_row(r.id, r.kind, _day(_aware(r.received_at)), _day(_aware(r.due_at)), state)
-    show(table)
-    _overdue_exit(overdue, check, "data request", "clearance data-requests close ID")
-
-
-def _overdue_exit(overdue: int, check: bool, what: str, fix: str) -> None:
-    if overdue:
-        out(f"{overdue} overdue {what}{'s' if overdue > 1 else ''}: run `{fix}`")
-    if overdue and check:
-        raise typer.Exit(1)

@@ -57,7 +57,12 @@ class SafeConsole(Console):
 
 
 class SafeTable(Table):
-    """A rich table whose string cells are literal text (no markup), cleaned."""
+    """A rich table whose string cells are literal text (no markup), cleaned, and whose
+    long cells wrap onto more lines instead of being cut short with an ellipsis."""
+
+    def add_column(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("overflow", "fold")
+        super().add_column(*args, **kwargs)
 
     def add_row(self, *renderables: Any, **kwargs: Any) -> None:
         cells = [Text(clean(r)) if isinstance(r, str) else r for r in renderables]

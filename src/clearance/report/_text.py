@@ -59,15 +59,19 @@ def _end(value: float | None, unbounded: str) -> str:
     return unbounded if value is None else fmt_value(value)
 
 
-def render_table(report: Report, width: int = 120, color: bool = False) -> str:
-    """The checklist as a terminal table (plain text unless ``color``)."""
+def render_table(report: Report, width: int | None = None, color: bool = False) -> str:
+    """The checklist as a terminal table (plain text unless ``color``).
+
+    Without ``width`` the table is as wide as its content, so a file or a pipe gets every
+    name whole; with one, long cells wrap onto more lines, never cut short."""
     buffer = StringIO()
     console = Console(
         file=buffer,
-        width=width,
+        width=width or _UNBOUNDED,
         force_terminal=color,
         color_system=("standard" if color else None),
         highlight=False,
+        markup=False,  # names, reasons and notes are printed as they are, never as markup
     )
     console.print(_header(report))
     console.print(_areas_table(report))
@@ -79,6 +83,35 @@ def render_table(report: Report, width: int = 120, color: bool = False) -> str:
     for line in table_lines(report):
         console.print(Text(line), soft_wrap=True)  # Text: outputs are never markup
     return buffer.getvalue()
+
+
+_UNBOUNDED = 100_000
+"""The console width that never makes a table squeeze a column."""
+
+
+def has_baseline(report: Report) -> bool:
+    """Whether any gate compares the candidate with a baseline value."""
+    return any(g.baseline is not None for a in report.areas for g in a.gates)
+
+
+def fmt_difference(gate: GateReport) -> str:
+    """Candidate minus baseline, with the interval a paired gate decides on."""
+    difference = gate.difference
+    if difference is None and gate.value is not None and gate.baseline is not None:
+        difference = gate.value - gate.baseline
+    if difference is None:
+        return ""
+    if gate.difference_ci:
+        lo, hi = gate.difference_ci
+        return f"{difference:+.4g} [{lo:+.4g}, {hi:+.4g}]"
+    return f"{difference:+.4g}"
+
+
+def fmt_metric_ci(gate: GateReport) -> str:
+    """The metric's own interval only (the difference's has its own column)."""
+    if not gate.ci:
+        return ""
+    return f"[{_end(gate.ci[0], '-inf')}, {_end(gate.ci[1], 'inf')}]"
 
 
 def noise_line(report: Report) -> str:
@@ -109,17 +142,12 @@ def _header(report: Report) -> Text:
 
 
 def _areas_table(report: Report) -> Table:
-    table = Table(
-        "area",
-        "status",
-        "metric",
-        "value",
-        "interval",
-        "threshold",
-        "gate",
-        show_lines=False,
-        expand=False,
-    )
+    paired = has_baseline(report)
+    values = ["candidate", "baseline", "Δ vs baseline"] if paired else ["value"]
+    columns = ["area", "status", "metric", *values, "interval", "threshold", "gate"]
+    table = Table(show_lines=False, expand=False)
+    for name in columns:
+        table.add_column(name, overflow="fold")
     for area in report.areas:
         rows: list[GateReport | None] = list(area.gates) or [None]
         for i, gate in enumerate(rows):
@@ -128,12 +156,19 @@ def _areas_table(report: Report) -> Table:
                 area.area if first else "",
                 Text(area.status, style=_STYLE[area.status]) if first else "",
                 gate.metric if gate else "—",
-                fmt_value(gate.value) if gate else "",
-                fmt_ci(gate) if gate else "",
+                *(_value_cells(gate, paired) if gate else [""] * len(values)),
+                (fmt_metric_ci(gate) if paired else fmt_ci(gate)) if gate else "",
                 gate.threshold if gate else "",
                 Text(gate.status, style=_STYLE[gate.status]) if gate else "",
             )
     return table
+
+
+def _value_cells(gate: GateReport, paired: bool) -> list[str]:
+    if not paired:
+        return [fmt_value(gate.value)]
+    baseline = fmt_value(gate.baseline) if gate.baseline is not None else "—"
+    return [fmt_value(gate.value), baseline, fmt_difference(gate) or "—"]
 
 
 def render_markdown(report: Report) -> str:
@@ -151,9 +186,10 @@ def render_markdown(report: Report) -> str:
             f"| {area.area} | {_ICON[area.status]} {area.status} | {_cell(area.summary)} |"
         )
     lines.append("")
+    paired = has_baseline(report)
     for area in report.areas:
         if area.gates:
-            lines += _area_markdown(area)
+            lines += _area_markdown(area, paired)
     if report.examples:
         lines += ["### Failing samples (PII redacted)", ""]
         for ex in report.examples:
@@ -172,18 +208,20 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _area_markdown(area: AreaReport) -> list[str]:
+def _area_markdown(area: AreaReport, paired: bool) -> list[str]:
+    values = ["candidate", "baseline", "Δ vs baseline"] if paired else ["value"]
+    head = ["metric", *values, "interval", "threshold", "status", "note"]
     lines = [
         f"### {area.area} — {area.status}",
         "",
-        "| metric | value | interval | threshold | status | note |",
-        "|---|---|---|---|---|---|",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
     ]
     for g in area.gates:
-        lines.append(
-            f"| `{g.metric}` | {fmt_value(g.value)} | {fmt_ci(g)} | {g.threshold} "
-            f"| {_ICON[g.status]} {g.status} | {_cell(g.note)} |"
-        )
+        interval = fmt_metric_ci(g) if paired else fmt_ci(g)
+        cells = [f"`{g.metric}`", *_value_cells(g, paired), interval, g.threshold]
+        cells += [f"{_ICON[g.status]} {g.status}", _cell(g.note)]
+        lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]
 
 
