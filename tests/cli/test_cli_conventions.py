@@ -119,3 +119,13 @@ def test_unknown_extension_without_format_exits_2(
     err = capsys.readouterr().err
     assert "r.pdf" in err and "--format" in err and ".html" in err
     assert not out.exists()
+
+
+def test_quiet_still_shows_what_is_wrong_with_a_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "clearance.yaml"
+    policy.write_text("clearance: 1\nsystem: {name: s}\ntargest: {}\n")
+    assert run(["--quiet", "validate", "--policy", str(policy)]) == 2
+    said = capsys.readouterr().err
+    assert "targest" in said and "targets" in said

@@ -97,9 +97,9 @@ def _report_problems(policy: Path, problems: tuple[Problem, ...], fmt: ValidateF
         out(json.dumps(body, indent=2))
         return
     for problem in problems:
-        err.print(f"[bold red]error:[/] {escape(str(problem))}", markup=True, soft_wrap=True)
+        err.error(f"[bold red]error:[/] {escape(str(problem))}", markup=True)
     count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-    err.print(f"{policy}: {count}")
+    err.error(f"{policy}: {count}")
 
 
 def schema() -> None:
