@@ -13,7 +13,9 @@ import typer
 from rich.markup import escape
 
 from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, out, policy_at, store_at
+from clearance.cli._eval_cmds import DownAfterOpt, FixedOpt, IntervalOpt
 from clearance.cli._outputs import OutputError, append_whole, write_atomic
+from clearance.cli._progress_view import DEFAULT_INTERVAL_S
 from clearance.errors import RuntimeFailure, UsageError
 
 if TYPE_CHECKING:
@@ -45,7 +47,12 @@ def check(
     out_path: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the report here.")
     ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1)] = 64,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", "-c", min=1, help="Most requests in flight per target (ceiling)."
+        ),
+    ] = 64,
     release: Annotated[
         str | None, typer.Option(help="Release name (default system@label).")
     ] = None,
@@ -53,23 +60,35 @@ def check(
     rerun: Annotated[
         bool, typer.Option("--rerun", help="Run every suite afresh instead of reusing results.")
     ] = False,
+    interval: IntervalOpt = DEFAULT_INTERVAL_S,
+    down_after: DownAfterOpt = 60.0,
+    fixed: FixedOpt = False,
 ) -> None:
-    """Run missing or stale evals, then decide: exit 0 cleared, 1 blocked, 2 bad input."""
-    from clearance.cli._eval_cmds import _ProgressDisplay
+    """Run missing or stale evals, then decide: exit 0 cleared, 1 blocked, 2 bad input,
+    3 a run-time failure (a target failing its preflight or stopping during the run, a
+    suite whose every sample failed), 130 interrupted (run it again to resume)."""
+    from clearance.cli._eval_cmds import INTERRUPTED, report_errors
+    from clearance.cli._progress_view import ProgressDisplay
     from clearance.evals import EvalConfig
     from clearance.release import run_check
 
     loaded = policy_at(policy)
-    with store_at(db) as store, _ProgressDisplay() as bar:
-        outcome = run_check(
-            loaded,
-            store,
-            EvalConfig(concurrency=concurrency),
-            actor=actor(as_),
-            reuse=not rerun,
-            release=release,
-            on_progress=bar.update if bar else None,
-        )
+    config = EvalConfig(concurrency=concurrency, down_after_s=down_after, adaptive=not fixed)
+    try:
+        with store_at(db) as store, ProgressDisplay(interval) as display:
+            outcome = run_check(
+                loaded,
+                store,
+                config,
+                actor=actor(as_),
+                reuse=not rerun,
+                release=release,
+                on_progress=display.update,
+            )
+    except KeyboardInterrupt:
+        err.print(INTERRUPTED.format(hint="'clearance check' (it resumes them)"))
+        raise typer.Exit(130) from None
+    report_errors(list(outcome.summaries))
     report = outcome.report
     # The decision is recorded by now: each output is tried on its own, the decision is
     # shown, and only then does an output that could not be written fail the command (3).

@@ -6,25 +6,29 @@ Parsing and printing only; the work is :func:`clearance.evals.evaluate`.
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
+from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
-from clearance.cli._common import DEFAULT_POLICY, DbOpt, PolicyOpt, err, policy_at, store_at
+from clearance.cli._common import (
+    DEFAULT_POLICY,
+    DbOpt,
+    PolicyOpt,
+    err,
+    out,
+    policy_at,
+    stdout_console,
+    store_at,
+)
+from clearance.cli._progress_view import DEFAULT_INTERVAL_S, ProgressDisplay
 from clearance.cli._safe import SafeTable as Table
 
 if TYPE_CHECKING:  # the engine is imported when the command runs, keeping --help fast
-    from clearance.evals import Progress as Event
     from clearance.evals import RunSummary
     from clearance.evals._api import Role
     from clearance.store import Store
@@ -34,6 +38,42 @@ class TargetChoice(StrEnum):
     candidate = "candidate"
     baseline = "baseline"
     both = "both"
+
+
+class EvalFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+IntervalOpt = Annotated[
+    float,
+    typer.Option(
+        "--status-interval",
+        min=0.1,
+        help="Seconds between status lines when stderr is not a terminal (a terminal "
+        "shows live bars instead).",
+    ),
+]
+DownAfterOpt = Annotated[
+    float,
+    typer.Option(
+        "--down-after",
+        min=0.1,
+        help="Stop with exit 3 when a target's calls keep failing (connection, timeout, "
+        "5xx) with no success for this many seconds, or 10 samples in a row fail.",
+    ),
+]
+FixedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fixed-concurrency",
+        help="Keep --concurrency calls in flight throughout instead of learning the "
+        "concurrency (start at 4, grow while it pays, halve on 429/5xx/timeouts).",
+    ),
+]
+INTERRUPTED = "interrupted: finished samples are stored; continue with {hint}"
+
+_ProgressDisplay = ProgressDisplay  # the name other commands import
 
 
 def eval_cmd(
@@ -55,7 +95,10 @@ def eval_cmd(
         bool, typer.Option("--cache/--no-cache", help="Reuse cached responses (JSON files).")
     ] = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight per target.")
+        int,
+        typer.Option(
+            "--concurrency", "-c", min=1, help="Most requests in flight per target (ceiling)."
+        ),
     ] = 64,
     limit: Annotated[
         int | None,
@@ -66,9 +109,21 @@ def eval_cmd(
             "(the first N rows of a user suite without categories).",
         ),
     ] = None,
+    fmt: Annotated[
+        EvalFormat,
+        typer.Option("--format", "-f", help="Summary on stdout: a table or JSON."),
+    ] = EvalFormat.table,
+    interval: IntervalOpt = DEFAULT_INTERVAL_S,
+    down_after: DownAfterOpt = 60.0,
+    fixed: FixedOpt = False,
 ) -> None:
-    """Run the eval suites against the candidate and/or baseline and store the results."""
-    from clearance.evals import EvalConfig, evaluate
+    """Run the eval suites against the candidate and/or baseline and store the results.
+
+    Exit 0 when every suite ran; 3 when a target failed its preflight (one real chat
+    completion), stopped answering during the run, or every sample of a suite failed
+    (nothing was measured); 130 when interrupted (--resume continues).
+    """
+    from clearance.evals import EvalConfig, evaluate, require_results
     from clearance.evals._plan import plan_sampling
 
     loaded = policy_at(policy)
@@ -83,81 +138,57 @@ def eval_cmd(
         record_path=record,
         resume=resume,
         limit=limit,
+        down_after_s=down_after,
+        adaptive=not fixed,
     )
     try:
-        with _ProgressDisplay() as bar:
+        with ProgressDisplay(interval) as display:
             summaries = evaluate(
-                loaded,
-                store,
-                config,
-                suites=suite,
-                roles=roles,
-                on_progress=bar.update if bar else None,
+                loaded, store, config, suites=suite, roles=roles, on_progress=display.update
             )
         warnings = system_prompt_warnings(store, summaries)
     except (KeyboardInterrupt, asyncio.CancelledError):
-        err.print(
-            "interrupted: finished samples are stored; continue with 'clearance eval --resume'"
-        )
+        err.print(INTERRUPTED.format(hint="'clearance eval --resume'"))
         raise typer.Exit(130) from None
     finally:
         store.close()
-    err.print(summary_table(summaries))
+    if fmt is EvalFormat.json:
+        out(json.dumps([summary_json(item) for item in summaries], indent=2))
+    else:
+        stdout_console(width=None if sys.stdout.isatty() else 160).print(summary_table(summaries))
     run = {item.suite for item in summaries}
     for name, sampling in plan_sampling(loaded, suite, limit=limit).items():
         if name in run and sampling.method != "all":
             err.print(f"sampled {name}: {sampling.note}")
     for line in warnings:
         err.print(line)
+    report_errors(summaries)
+    require_results(summaries)  # every sample of a suite failed: exit 3
 
 
-class _Bars:
-    """Draws one rich progress bar per suite and target from the library's events."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.tasks: dict[tuple[str, str], TaskID] = {}
-
-    def update(self, event: Event) -> None:
-        key = (event.suite, event.role)
-        if key not in self.tasks:
-            label = f"{event.suite} · {event.role} ({event.target})"
-            self.tasks[key] = self.progress.add_task(label, total=event.total)
-        self.progress.update(
-            self.tasks[key],
-            completed=event.done,
-            rate=f"{event.rate:,.0f}/s",
-            errors=event.errors,
-        )
+def report_errors(summaries: list[RunSummary]) -> None:
+    """The top errors, retries and timeouts of every run that had any (stderr)."""
+    for item in summaries:
+        for line in item.error_lines():
+            err.print(f"errors: {line}", soft_wrap=True)
+        if item.retries or item.timeouts:
+            err.print(
+                f"retries: {item.suite} on {item.role}: {item.retries} call(s) retried, "
+                f"{item.timeouts} timed out",
+                soft_wrap=True,
+            )
 
 
-class _ProgressDisplay:
-    """A live progress display on stderr when it is a terminal; nothing otherwise."""
-
-    def __enter__(self) -> _Bars | None:
-        if not err.is_terminal:
-            self.progress = None
-            return None
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TextColumn("errors {task.fields[errors]}"),
-            TimeRemainingColumn(),
-            console=err,
-            transient=False,
-        )
-        self.progress.start()
-        return _Bars(self.progress)
-
-    def __exit__(self, *_: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
+def summary_json(item: RunSummary) -> dict[str, Any]:
+    """One run's summary as JSON (every field, and the pass and error rates)."""
+    data = asdict(item)
+    data["top_errors"] = [{"error": m, "count": c} for m, c in item.top_errors]
+    data.update(pass_rate=item.pass_rate, error_rate=item.error_rate)
+    return data
 
 
 def summary_table(summaries: list[RunSummary]) -> Table:
-    """One row per suite and target: pass rate, errors, cost, latency."""
+    """One row per suite and target: pass rate, errors, retries, cost, latency, queue."""
     table = Table(title="eval results", title_justify="left")
     for column in (
         "suite",
@@ -165,9 +196,12 @@ def summary_table(summaries: list[RunSummary]) -> Table:
         "samples",
         "pass rate",
         "errors",
+        "retries",
+        "timeouts",
         "cost USD",
         "p50 ms",
         "p95 ms",
+        "queue p95 ms",
         "status",
     ):
         table.add_column(column, justify="left" if column in ("suite", "target") else "right")
@@ -178,9 +212,12 @@ def summary_table(summaries: list[RunSummary]) -> Table:
             f"{item.done}/{item.total}",
             _pct(item.pass_rate),
             str(item.errors),
+            str(item.retries),
+            str(item.timeouts),
             _money(item.cost_usd),
             _ms(item.latency_p50_ms),
             _ms(item.latency_p95_ms),
+            _ms(item.queue_p95_ms),
             item.status,
         )
     return table

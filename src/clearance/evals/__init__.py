@@ -7,6 +7,7 @@ and stores every result; ``load_dataset`` reads JSONL, CSV or a ``datasets`` fol
 """
 
 from clearance.evals._api import aevaluate, evaluate
+from clearance.evals._breaker import TargetDown
 from clearance.evals._config import EvalConfig, RetryPolicy
 from clearance.evals._cost import Prices, prices_for
 from clearance.evals._datasets import load_dataset
@@ -14,10 +15,17 @@ from clearance.evals._events import Progress, ProgressCallback
 from clearance.evals._plan import SuitePlan, plan_suites
 from clearance.evals._runner import RoleTarget, RunRef, run_suite
 from clearance.evals._sample import Sample
-from clearance.evals._summary import RunSummary, percentiles, summarize
+from clearance.evals._summary import (
+    NothingMeasured,
+    RunSummary,
+    percentiles,
+    require_results,
+    summarize,
+)
 
 __all__ = [
     "EvalConfig",
+    "NothingMeasured",
     "Prices",
     "Progress",
     "ProgressCallback",
@@ -27,12 +35,14 @@ __all__ = [
     "RunSummary",
     "Sample",
     "SuitePlan",
+    "TargetDown",
     "aevaluate",
     "evaluate",
     "load_dataset",
     "percentiles",
     "plan_suites",
     "prices_for",
+    "require_results",
     "run_suite",
     "summarize",
 ]

@@ -13,8 +13,9 @@ from clearance.evals._config import EvalConfig
 from clearance.evals._cost import TargetSpec, prices_for
 from clearance.evals._events import ProgressCallback
 from clearance.evals._plan import SuitePlan, plan_suites
-from clearance.evals._runner import RoleTarget, RunRef, run_suite
-from clearance.evals._summary import RunSummary, summarize
+from clearance.evals._preflight import call_once
+from clearance.evals._runner import RoleTarget, RunRef, run_suite, slots_for
+from clearance.evals._summary import RunSummary, percentiles, summarize
 from clearance.policy import Policy
 from clearance.store import Store
 from clearance.targets import Recorder, Target, TargetOptions, build_target
@@ -37,7 +38,9 @@ async def aevaluate(
     request, so a bad key or a malformed row stops the run before it starts.
 
     Raises:
-        TargetError: a target failed its preflight.
+        TargetError: a target failed its preflight (one real chat completion included).
+        TargetDown: a target stopped answering during the run (finished samples are
+            stored: resume completes the run).
         DataError: a dataset is malformed.
         UsageError: an unknown suite or role was asked for.
     """
@@ -53,10 +56,24 @@ async def aevaluate(
         plans = plan_suites(policy, list(suites or []), limit=cfg.limit, judge=judge)
         recorder = _recorder(cfg, stack)
         refs = await _run_all(store, plans, arms, cfg, on_progress, recorder)
-    return [
-        replace(summarize(store, ref.run_id, ref.role), reused=ref.reused, retried=ref.retried)
-        for ref in refs
-    ]
+    return [_summary(store, ref) for ref in refs]
+
+
+def _summary(store: Store, ref: RunRef) -> RunSummary:
+    summary = replace(summarize(store, ref.run_id, ref.role), reused=ref.reused)
+    summary = replace(summary, retried=ref.retried)
+    progress = ref.progress
+    if progress is None:
+        return summary
+    p50, p95, _ = percentiles(sorted(progress.queue_ms))
+    return replace(
+        summary,
+        retries=progress.retries,
+        timeouts=progress.timeouts,
+        queue_p50_ms=p50,
+        queue_p95_ms=p95,
+        concurrency=progress.concurrency or None,
+    )
 
 
 def evaluate(
@@ -101,7 +118,7 @@ async def _arms(
                 fix=f"add targets.{role} or choose another --target",
             )
         target = await _live(policy, spec, role, config, stack)
-        arms.append(RoleTarget(role, target, prices_for(spec)))
+        arms.append(RoleTarget(role, target, prices_for(spec), slots_for(config)))
     return arms
 
 
@@ -125,6 +142,8 @@ async def _live(
     target = build_target(spec, options)
     stack.push_async_callback(target.aclose)
     await target.preflight()
+    if config.preflight_call:
+        await call_once(target, role)
     return target
 
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from clearance.errors import DataError
+from clearance.evals._aimd import AdaptiveLimit
+from clearance.evals._aimd import Outcome as SlotOutcome
+from clearance.evals._breaker import CircuitBreaker
 from clearance.evals._cache import ResponseCache, request_hash
 from clearance.evals._config import RetryPolicy
 from clearance.evals._cost import Prices
+from clearance.evals._events import Progress
 from clearance.evals._limits import Limits, backoff
 from clearance.evals._sample import Sample
 from clearance.evals._scoring import Outcome, Reviewer, score
@@ -33,6 +38,11 @@ class CallContext:
     recorder: Recorder | None = None
     reviewer: Reviewer | None = None
     """A model judge's second opinion on every scored response (advisory)."""
+    slots: AdaptiveLimit | None = None
+    """The adaptive concurrency limit of the target (None: unlimited here)."""
+    breaker: CircuitBreaker | None = None
+    progress: Progress | None = None
+    """Where retries, timeouts and queue times are counted."""
 
 
 async def run_sample(ctx: CallContext, sample: Sample, repeat: int) -> dict[str, Any]:
@@ -44,6 +54,8 @@ async def run_sample(ctx: CallContext, sample: Sample, repeat: int) -> dict[str,
     try:
         completion, attempts = await _complete(ctx, messages, key, row["sent"])
     except _Failed as failed:
+        if ctx.breaker is not None:
+            ctx.breaker.sample_failed(failed.error)
         row.update(
             error=str(failed.error),
             error_kind=failed.error.kind,
@@ -116,17 +128,54 @@ async def _with_retries(
 ) -> tuple[Completion, int]:
     attempt = 1
     while True:
-        await ctx.limits.acquire()
         try:
-            completion = await ctx.target.complete(messages, key=key)
+            completion = await _attempt(ctx, messages, key)
         except CallError as error:
+            _count_failure(ctx, error, attempt)
             if not error.retryable or attempt >= ctx.retry.attempts:
                 raise _Failed(error, attempt) from None
             await asyncio.sleep(backoff(ctx.retry, attempt, error))
             attempt += 1
             continue
+        if ctx.breaker is not None:
+            ctx.breaker.success()
         ctx.limits.spend(completion.usage.input_tokens + completion.usage.output_tokens)
         return completion, attempt
+
+
+async def _attempt(ctx: CallContext, messages: list[dict[str, Any]], key: CallKey) -> Completion:
+    """One call, in a concurrency slot. The wait for the slot and the rate-limit tokens is
+    queue time, counted apart: the latency is the target's own (measured by the target)."""
+    queued = time.perf_counter()
+    epoch = await ctx.slots.acquire() if ctx.slots is not None else 0
+    outcome: SlotOutcome = "other"
+    try:
+        await ctx.limits.acquire()
+        if ctx.progress is not None:
+            ctx.progress.queue_ms.append((time.perf_counter() - queued) * 1000.0)
+        completion = await ctx.target.complete(messages, key=key)
+        outcome = "ok"
+        return completion
+    except CallError as error:
+        outcome = "overload" if error.kind in _OVERLOAD else "other"
+        raise
+    finally:
+        if ctx.slots is not None:
+            ctx.slots.release(epoch, outcome)
+            if ctx.progress is not None:
+                ctx.progress.concurrency = ctx.slots.limit
+
+
+_OVERLOAD = frozenset({"rate_limit", "server", "timeout", "connection"})
+
+
+def _count_failure(ctx: CallContext, error: CallError, attempt: int) -> None:
+    progress = ctx.progress
+    if progress is not None:
+        progress.timeouts += error.kind == "timeout"
+        progress.retries += error.retryable and attempt < ctx.retry.attempts
+    if ctx.breaker is not None:
+        ctx.breaker.attempt_failed(error)
 
 
 def _row(run_id: str, sample: Sample, repeat: int) -> dict[str, Any]:

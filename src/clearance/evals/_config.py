@@ -41,6 +41,17 @@ class EvalConfig:
         limit: Run only N samples of each suite (overrides suite limits): a seeded sample
             stratified by category, see :func:`clearance.evals._plan.stratified`; a user
             suite without a ``category`` column keeps its first N rows.
+        adaptive: Learn the concurrency while running (see
+            :mod:`clearance.evals._aimd`): start at ``start_concurrency``, never above
+            ``concurrency``. False keeps ``concurrency`` calls in flight throughout.
+        start_concurrency: Calls in flight at the start of an adaptive run.
+        down_after_failures: Stop the run (``TargetDown``, exit 3) after this many
+            consecutive samples of one target failed for transport reasons (connection,
+            timeout, 5xx) after their retries.
+        down_after_s: ... or when a target's calls kept failing for transport reasons
+            with no success for this many seconds.
+        preflight_call: Before the run, make one real chat completion per target (the
+            same call the run makes); a target that cannot answer it stops the run.
     """
 
     concurrency: int = 64
@@ -53,3 +64,8 @@ class EvalConfig:
     flush_interval_s: float = 0.5
     resume: bool = False
     limit: int | None = None
+    adaptive: bool = True
+    start_concurrency: int = 4
+    down_after_failures: int = 10
+    down_after_s: float = 60.0
+    preflight_call: bool = True

@@ -24,6 +24,16 @@ class Progress:
     """Samples already stored by an earlier, interrupted run (counted in ``done``)."""
     finished: bool = False
     started: float = field(default_factory=time.monotonic)
+    retries: int = 0
+    """Calls made again after a transient failure (a sample answered at its third try
+    counts two)."""
+    timeouts: int = 0
+    """Calls that timed out, retried or not."""
+    concurrency: int = 0
+    """Calls the adaptive limit allows in flight now."""
+    queue_ms: list[float] = field(default_factory=list)
+    """Per call, the time it waited for a concurrency slot and rate-limit tokens: harness
+    time, kept out of the call's latency."""
 
     @property
     def rate(self) -> float:

@@ -12,6 +12,8 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from clearance.evals._aimd import AdaptiveLimit
+from clearance.evals._breaker import CircuitBreaker, TargetDown
 from clearance.evals._cache import ResponseCache
 from clearance.evals._call import CallContext, require_plants, run_sample
 from clearance.evals._config import EvalConfig
@@ -33,6 +35,9 @@ class RoleTarget:
     role: str
     target: Target
     prices: Prices
+    slots: AdaptiveLimit | None = None
+    """The target's adaptive concurrency limit, shared by its suite runs (None: one
+    per suite run)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,8 @@ class RunRef:
     """True when ``resume`` found a stored run of the same suite content and target."""
     retried: int = 0
     """Errored samples of that stored run that were run again."""
+    progress: Progress | None = None
+    """The run's last progress (retries, timeouts, queue times); None when reused."""
 
 
 async def run_suite(
@@ -65,9 +72,14 @@ async def run_suite(
     progress = Progress(
         plan.name, arm.role, arm.target.name, plan.total, done=len(done), resumed=len(done)
     )
-    ref = RunRef(run_id, plan.name, arm.role, arm.target.name, bool(done) or bool(retried), retried)
+    reused = bool(done) or bool(retried)
+    ref = RunRef(run_id, plan.name, arm.role, arm.target.name, reused, retried, progress)
     ctx = _context(run_id, plan, arm, config, recorder)
+    ctx.progress = progress
+    progress.concurrency = ctx.slots.limit if ctx.slots is not None else config.concurrency
     pending = _pending(plan, done)
+    if on_progress is not None:
+        on_progress(progress)  # started: a display shows the run before a sample ends
     try:
         await _drain(store, ctx, pending, config, progress, on_progress)
     except BaseException:
@@ -131,6 +143,20 @@ def _context(
         cache=cache,
         recorder=recorder,
         reviewer=plan.reviewer,
+        slots=arm.slots or slots_for(config),
+        breaker=CircuitBreaker(
+            arm.target,
+            arm.role,
+            failures=config.down_after_failures,
+            budget_s=config.down_after_s,
+        ),
+    )
+
+
+def slots_for(config: EvalConfig) -> AdaptiveLimit:
+    """A target's concurrency limit under ``config``."""
+    return AdaptiveLimit(
+        config.concurrency, start=config.start_concurrency, adaptive=config.adaptive
     )
 
 
@@ -166,6 +192,9 @@ async def _drain(
         recorder=ctx.recorder,
     )
     with writer:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(config.concurrency):
-                group.create_task(worker())
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(config.concurrency):
+                    group.create_task(worker())
+        except* TargetDown as down:
+            raise down.exceptions[0] from None

@@ -7,7 +7,30 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 
+from clearance.errors import RuntimeFailure
 from clearance.store import EvalRun, SampleResult, Store
+
+
+class NothingMeasured(RuntimeFailure):
+    """Every sample of a suite run failed: no evidence to decide on (exit 3)."""
+
+
+def require_results(summaries: Sequence[RunSummary]) -> None:
+    """The rule behind ``eval``'s exit code 3: a suite run whose every sample errored
+    measured nothing about the system. (``check`` still decides: its reliability gates
+    judge the errors; it shows the same top errors.)
+
+    Raises:
+        NothingMeasured: naming each such run and its most frequent errors.
+    """
+    failed = [item for item in summaries if item.failed_entirely]
+    if not failed:
+        return
+    lines = [line for item in failed for line in item.error_lines()]
+    raise NothingMeasured(
+        "every sample failed, nothing was measured: " + "; ".join(lines),
+        fix="correct the target so it answers (these are its own errors), then run again",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +62,30 @@ class RunSummary:
     against the same target fingerprint."""
     retried: int = 0
     """Errored results of that stored run that were asked again."""
+    top_errors: tuple[tuple[str, int], ...] = ()
+    """The most frequent error messages of the run's results and how many had each."""
+    retries: int = 0
+    """Calls made again after a transient failure, in this process (0 when reused)."""
+    timeouts: int = 0
+    """Calls that timed out (retried or not), in this process."""
+    queue_p50_ms: float | None = None
+    """Median wait of a call for a concurrency slot and rate-limit tokens (harness time,
+    not in the latency percentiles)."""
+    queue_p95_ms: float | None = None
+    concurrency: int | None = None
+    """Calls the adaptive limit allowed in flight at the end of the run."""
+
+    @property
+    def failed_entirely(self) -> bool:
+        """Every result errored: the run measured nothing about the system."""
+        return self.done > 0 and self.errors == self.done
+
+    def error_lines(self, top: int = 3) -> list[str]:
+        """``"162/162 failed: HTTP 404 ..."``, one line per frequent error."""
+        return [
+            f"{self.suite} on {self.role}: {count}/{self.done} failed: {message}"
+            for message, count in self.top_errors[:top]
+        ]
 
     @property
     def provenance(self) -> str:
@@ -76,10 +123,18 @@ def summarize(store: Store, run_id: str, role: str | None = None) -> RunSummary:
         func.sum(case((r.cost_usd.is_(None) & r.output.is_not(None), 1), else_=0)),
     ).where(r.run_id == run_id)
     latencies = select(r.latency_ms).where(r.run_id == run_id, r.latency_ms.is_not(None))
+    errors = (
+        select(r.error, func.count())
+        .where(r.run_id == run_id, r.error.is_not(None))
+        .group_by(r.error)
+        .order_by(func.count().desc())
+        .limit(5)
+    )
     with store.session() as session:
         run = session.get(EvalRun, run_id)
         row = session.execute(counts).one()
         values = sorted(v for v in session.scalars(latencies) if v is not None)
+        top = tuple((str(message)[:300], int(count)) for message, count in session.execute(errors))
     if run is None:
         raise KeyError(run_id)
     p50, p95, p99 = percentiles(values)
@@ -100,6 +155,7 @@ def summarize(store: Store, run_id: str, role: str | None = None) -> RunSummary:
         latency_p50_ms=p50,
         latency_p95_ms=p95,
         latency_p99_ms=p99,
+        top_errors=top,
     )
 
 

@@ -18,6 +18,7 @@ from clearance.evals import (
     EvalConfig,
     Prices,
     ProgressCallback,
+    RunSummary,
     evaluate,
     prices_for,
 )
@@ -37,6 +38,8 @@ class CheckOutcome:
     evidence: Evidence
     release: str
     latency: dict[str, list[float]]
+    summaries: tuple[RunSummary, ...] = ()
+    """Each suite run behind the evidence (errors, retries, timeouts, queue time)."""
 
 
 def run_check(
@@ -53,7 +56,12 @@ def run_check(
     """Evaluate, decide and record. With ``reuse`` (the default) a stored complete run of
     the same suite content against the same target fingerprint is reused and an
     interrupted one is completed; without it every suite runs afresh (for an endpoint
-    whose model may have changed behind the same name and parameters)."""
+    whose model may have changed behind the same name and parameters).
+
+    Raises:
+        TargetError: a target failed its preflight.
+        TargetDown: a target stopped answering during the run (resume with reuse).
+    """
     config = replace(config or EvalConfig(), resume=reuse)
     roles: list[Role] = ["candidate", "baseline"] if policy.targets.baseline else ["candidate"]
     summaries = evaluate(policy, store, config, roles=roles, on_progress=on_progress)
@@ -81,7 +89,8 @@ def run_check(
     report = decide(policy, evidence, waivers=waivers)
     report = report.model_copy(update={"evidence_runs": [s.provenance for s in summaries]})
     record(store, policy, report, evidence, name, actor)
-    return CheckOutcome(report, evidence, name, _latency(candidate, baseline))
+    latency = _latency(candidate, baseline)
+    return CheckOutcome(report, evidence, name, latency, tuple(summaries))
 
 
 def priced(side: Side, prices: Prices) -> Side:

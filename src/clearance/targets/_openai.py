@@ -12,6 +12,7 @@ import re
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -110,9 +111,8 @@ class OpenAIChat:
         async with self.session().post(self._url, data=dumps(body)) as resp:
             raw = await resp.read()
             if resp.status != 200:
-                raise status_error(
-                    resp.status, raw.decode(errors="replace"), resp.headers.get("Retry-After")
-                )
+                text = raw.decode(errors="replace")
+                raise self._status(resp.status, text, resp.headers.get("Retry-After"))
         latency = (time.perf_counter() - start) * 1000.0
         try:
             data = loads(raw)
@@ -136,7 +136,7 @@ class OpenAIChat:
         async with self.session().post(self._url, data=dumps(body)) as resp:
             if resp.status != 200:
                 text = await resp.text(errors="replace")
-                raise status_error(resp.status, text, resp.headers.get("Retry-After"))
+                raise self._status(resp.status, text, resp.headers.get("Retry-After"))
             async for event in sse_events(resp.content.__aiter__()):
                 state.feed(event)
         end = time.perf_counter()
@@ -154,6 +154,13 @@ class OpenAIChat:
             response_id=state.response_id,
             tool_calls=state.tool_calls(),
         )
+
+    def _status(self, status: int, body: str, retry_after: str | None) -> CallError:
+        """The error of a non-200 answer, naming the path that gave it."""
+        error = status_error(status, body, retry_after)
+        path = urlsplit(self._url).path
+        message = str(error).replace(f"HTTP {status}", f"HTTP {status} on {path}", 1)
+        return CallError(error.kind, message, retry_after=error.retry_after, status=status)
 
     async def preflight(self) -> None:
         """Fail fast on a missing API key variable, an unreachable endpoint or a 401/403."""
@@ -258,7 +265,7 @@ class OpenAIChat:
                 await resp.read()
                 return resp.status
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TargetError(
+            raise TargetUnreachable(
                 f"{self.role} target '{self.name}': cannot reach {self.spec.base_url} "
                 f"({type(exc).__name__}: {exc})",
                 fix="start the server or correct base_url in the policy",
@@ -268,6 +275,13 @@ class OpenAIChat:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class TargetUnreachable(TargetError):
+    """The endpoint cannot be reached at all: a run-time failure (exit 3), not an input
+    to correct (the server may simply be down)."""
+
+    exit_code = 3
 
 
 class _Inconclusive(Exception):
