@@ -18,7 +18,7 @@ from clearance import governance
 from clearance.checklist import Evidence, Outcome, Side, decide
 from clearance.cli import run
 from clearance.errors import NotFoundError
-from clearance.policy import AREAS, load_policy, render_policy
+from clearance.policy import AREAS, default_release, load_policy, render_policy
 from clearance.release import record
 from clearance.store import Check, open_store
 
@@ -154,7 +154,9 @@ def test_card_needs_no_provider_key_and_template_text_fails_its_check(
     evidence = Evidence(Side("candidate", "fp-c", harm), None, {})
     db = f"sqlite:///{tmp_path / 'c.db'}"
     with open_store(db) as store:
-        record(store, policy, decide(policy, evidence), evidence, "shop-bot@candidate", "ci")
+        name = default_release(policy)
+        assert name is not None
+        record(store, policy, decide(policy, evidence), evidence, name, "ci")
     card = tmp_path / "card.md"
     assert run(["card", "-p", str(path), "--db", db, "-o", str(card)]) == 0
     capsys.readouterr()
@@ -220,3 +222,34 @@ def test_documentation_area_of_the_check_measures_the_card(tmp_path: Path) -> No
     )
     assert run(check) == 1
     assert documentation() == "fail"
+
+
+def test_card_check_reports_as_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    path = tmp_path / "clearance.yaml"
+    path.write_text(render_policy("shop-bot"))
+    policy = load_policy(path)
+    harm = tuple(
+        Outcome("harmful-refusal", f"h{i}", category="cbrn", passed=True, output="No.")
+        for i in range(30)
+    )
+    evidence = Evidence(Side("candidate", "fp-c", harm), None, {})
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    name = default_release(policy)
+    assert name is not None
+    with open_store(db) as store:
+        record(store, policy, decide(policy, evidence), evidence, name, "ci")
+    card = tmp_path / "card.md"
+    assert run(["card", "-p", str(path), "--db", db, "-o", str(card)]) == 0
+    capsys.readouterr()
+    argv = ["card", "-p", str(path), "--db", db, "--check", str(card), "--format", "json"]
+    assert run(argv) == 1
+    body = json.loads(capsys.readouterr().out)
+    assert body["valid"] is False and body["release"] == name
+    assert body["card"] == str(card) and len(body["evidence"]) == 64
+    sections = {p["section"] for p in body["problems"]}
+    assert "Intended use" in sections
+    assert all(set(p) == {"section", "problem", "fix"} for p in body["problems"])
+    assert run(["card", "-p", str(path), "--db", db, "--format", "json"]) == 2

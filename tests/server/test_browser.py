@@ -130,7 +130,7 @@ def checked(server: Server) -> Server:
 
 
 def test_check_runs_over_http(checked: Server) -> None:
-    assert checked.release == "northwind-support-assistant@v2.0.1"
+    assert checked.release == "northwind-support-assistant@2.0.1"
     body = checked.call("GET", f"/v1/releases/{checked.release}", "bob").json()
     assert body["status"] == "cleared", body["latest_check"]["report"]["reasons"]
     assert body["status"] == "cleared" and body["latest_check"]["report"]["decision"] == "cleared"

@@ -8,6 +8,7 @@ import typer
 
 from clearance.cli import (
     _audit_cmds,
+    _card_cmds,
     _check_cmds,
     _demo,
     _eval_cmds,
@@ -83,8 +84,8 @@ app.command()(_policy_cmds.validate)
 app.command()(_policy_cmds.schema)
 app.command("eval")(_eval_cmds.eval_cmd)
 app.command()(infer_check_format(_check_cmds.check))
-infer_card_format(_check_cmds.card_app)
-app.add_typer(_check_cmds.card_app, name="card")
+infer_card_format(_card_cmds.card_app)
+app.add_typer(_card_cmds.card_app, name="card")
 app.add_typer(_audit_cmds.audit_app, name="audit")
 app.add_typer(_rollout.rollout_app, name="rollout")
 app.command()(_gov_cmds.approve)

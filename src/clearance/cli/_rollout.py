@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -254,24 +253,26 @@ def simulate_cmd(
             "that the last event is about now, so `clearance ingest` takes them)."
         ),
     ] = None,
+    policy: PolicyOpt = DEFAULT_POLICY,
 ) -> None:
-    """Generate candidate and control telemetry with chosen regressions, as JSONL."""
+    """Generate candidate and control telemetry with chosen regressions, as JSONL.
+
+    With a policy (``--policy``, or ``clearance.yaml`` when it exists) the events name its
+    release (``system.name@system.version``), so ``clearance ingest`` files them under it."""
     from clearance.rollout import Profile, simulate
 
     _check_options(rate, latency, tail, cost, safety_rate)
     candidate = Profile().regressed(
         rate=rate, latency=latency, tail=tail, cost=cost, quality=quality, safety_rate=safety_rate
     )
-    per_day = 50_000.0
-    first = start if start is not None else time.time() - 1.2 * n / per_day * 86_400 - 600
     events = simulate(
         n,
         candidate=candidate,
         weights=weight or [0.5],
         seed=seed,
         units=units,
-        start=first,
-        per_day=per_day,
+        start=start,
+        policy=policy_at(policy, require_env=False) if _given(policy) else None,
     )
     lines = "".join(json.dumps(event, separators=(",", ":")) + "\n" for event in events)
     if out is None:

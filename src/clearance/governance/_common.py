@@ -45,7 +45,7 @@ def release_row(session: Session, name: str) -> Release:
     if row is None:
         raise NotFoundError(
             f"no release named '{name}'",
-            fix="run `clearance check` first; it records the release as system@label",
+            fix="run `clearance check` first; it records the release as system@version",
         )
     return row
 

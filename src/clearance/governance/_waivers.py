@@ -167,7 +167,7 @@ def waiver_statuses(
     if not recorded:
         raise NotFoundError(
             f"no release named '{release}'",
-            fix="run `clearance check` first; it records the release as system@label",
+            fix="run `clearance check` first; it records the release as system@version",
         )
     moment = now or now_utc()
     return [(row, waiver_status(row, recorded, moment)) for row in sorted(rows, key=_id)]

@@ -24,6 +24,7 @@ from clearance.cards import Approver, build_card, load_card
 from clearance.checklist import Report
 from clearance.errors import ClearanceError, DataError, NotFoundError
 from clearance.policy import Policy
+from clearance.policy import default_release as policy_default_release
 from clearance.store import Check, Release, Store
 
 
@@ -51,11 +52,10 @@ def card_path(policy: Policy, out: Path | None = None) -> Path:
 
 
 def default_release(policy: Policy) -> str | None:
-    """``system@label`` when the candidate has a label (the name ``clearance check``
-    records it under); None when the name holds the candidate's fingerprint, which only
-    building the target would tell: then the system's latest check is the one."""
-    label = policy.targets.candidate.label
-    return f"{policy.system.name}@{label}" if label else None
+    """``system@version`` (or ``system@label``), the name ``clearance check`` records it
+    under; None when the name holds the candidate's fingerprint, which only building the
+    target would tell: then the system's latest check is the one."""
+    return policy_default_release(policy)
 
 
 def latest_check(store: Store, policy: Policy, release: str | None = None) -> RecordedCheck:

@@ -22,7 +22,7 @@ from clearance.evals import (
     evaluate,
     prices_for,
 )
-from clearance.policy import Policy
+from clearance.policy import Policy, release_tag
 from clearance.release._probes import measure
 from clearance.store import Check, GateResult, Release, Store
 from clearance.targets import Usage
@@ -113,12 +113,9 @@ def _label(policy: Policy, role: str) -> str:
 
 
 def release_name(policy: Policy, candidate: Side) -> str:
-    """``system@label`` (or ``system@fingerprint``): what approvals and rollouts refer to."""
-    tag = (
-        _label(policy, "candidate")
-        if policy.targets.candidate.label
-        else candidate.fingerprint[:12]
-    )
+    """``system@version`` (else ``system@label``, else ``system@fingerprint``): what
+    approvals and rollouts refer to."""
+    tag = release_tag(policy) or candidate.fingerprint[:12]
     return f"{policy.system.name}@{tag}"
 
 

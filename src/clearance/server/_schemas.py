@@ -58,7 +58,7 @@ class ReleaseDetail(ReleaseSummary):
 
 class CheckRequest(_Body):
     release: str | None = Field(default=None, max_length=200)
-    """Release name (default ``system@label``)."""
+    """Release name (default ``system@version``)."""
 
 
 class ApprovalOut(BaseModel):
