@@ -66,3 +66,23 @@ def test_a_changed_local_judge_does_not_reuse_the_stored_scores(
     assert len(judges_version()) == 16
     monkeypatch.setattr(_plan, "judges_version", lambda: "another-classifier")
     assert plan_suites(policy)[0].suite_hash != first
+
+
+def test_planting_waits_until_a_sample_is_needed(tmp_path: Path, monkeypatch: Any) -> None:
+    """A warm check plans every suite; a reused run must not pay for fresh canaries and
+    personal data, and a run that sends samples must get them fresh."""
+    from clearance.evals import suites
+
+    calls: list[int] = []
+    real = suites.materialize
+
+    def counting(items: Any) -> Any:
+        calls.append(len(items))
+        return real(items)
+
+    monkeypatch.setattr(suites, "materialize", counting)
+    plan = plan_suites(_builtin_policy(tmp_path))[0]
+    assert calls == [] and len(plan.samples) == 4 and plan.total == 4
+    first = [s.id for s in plan.samples]
+    assert calls == [4] and len(first) == 4
+    assert [s.id for s in plan.samples] == first and calls == [4]  # made once per plan

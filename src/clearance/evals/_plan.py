@@ -7,10 +7,10 @@ import heapq
 import importlib
 import json
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from clearance.errors import UsageError
 from clearance.evals._datasets import load_dataset
@@ -99,6 +99,35 @@ class Sampling:
         return text
 
 
+class LazySamples(Sequence[Sample]):
+    """Samples made on first use: a built-in suite's canaries and personal data are
+    planted only when a sample is to be sent, not when a stored run is reused (a warm
+    ``clearance check`` plans every suite). Its length is known without making them."""
+
+    def __init__(self, count: int, make: Callable[[], list[Sample]]) -> None:
+        self._count = count
+        self._make = make
+        self._made: list[Sample] | None = None
+
+    def _samples(self) -> list[Sample]:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Sample: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Sample]: ...
+    def __getitem__(self, index: int | slice) -> Sample | Sequence[Sample]:
+        return self._samples()[index]
+
+    def __iter__(self) -> Iterator[Sample]:
+        return iter(self._samples())
+
+
 @dataclass(frozen=True, slots=True)
 class SuitePlan:
     """One suite ready to run.
@@ -117,7 +146,7 @@ class SuitePlan:
     """
 
     name: str
-    samples: list[Sample]
+    samples: Sequence[Sample]
     scorer: ResponseScorer | None
     repeats: int
     suite_hash: str
@@ -370,9 +399,13 @@ def _builtin_plan(
 ) -> SuitePlan:
     data, suites = _load_builtin(suite, folder)
     chosen, sampling = _choose_builtin(data, suite.builtin, limit or suite.limit, seed)
-    # Fresh canaries and personal data for every run: no run can be passed by memory.
-    filled, _planted = suites.materialize(chosen)
-    samples = [_from_builtin(item, suite.builtin) for item in filled]
+
+    def fill() -> list[Sample]:
+        # Fresh canaries and personal data for every run: no run can be passed by memory.
+        filled, _planted = suites.materialize(chosen)
+        return [_from_builtin(item, suite.builtin) for item in filled]
+
+    samples = LazySamples(len(chosen), fill)
     scorer_for = getattr(suites, "scorer_for", None)
     scorer = scorer_for(suite.builtin) if scorer_for is not None else None
     reviewer, judged_by = model_judge(suite, suites, judge)
