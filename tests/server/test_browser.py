@@ -67,6 +67,7 @@ def _policy(folder: Path) -> Path:
     data = yaml.safe_load((folder / "clearance.yaml").read_text())
     data["targets"]["candidate"]["callable"] = "assistant:v2_1"  # the fixed, cleared one
     data["targets"]["candidate"]["label"] = "v2.0.1"
+    data["system"]["version"] = "2.0.1"  # the release is named system@version
     data["rollout"]["stages"] = STAGES
     path = folder / "clearance.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -3,7 +3,8 @@
 ``clearance check -o report.html`` writes HTML, ``-o report.md`` Markdown, ``-o
 report.json`` JSON, ``-o report.xml`` JUnit XML and ``-o report.txt`` the table. An
 explicit ``--format`` always wins; an extension that names no format is bad input
-(exit 2) naming the extensions that do. The commands themselves stay as they are:
+(exit 2) naming the extensions that do; a name without an extension keeps the command's
+default format. The commands themselves stay as they are:
 each is wrapped here, before it is registered, and told the inferred format.
 """
 
@@ -64,7 +65,8 @@ def with_inferred_format(
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         path = kwargs.get(out)
         current = _current_context()
-        if path is not None and current.get_parameter_source(fmt) is ParameterSource.DEFAULT:
+        given = current.get_parameter_source(fmt) is not ParameterSource.DEFAULT
+        if path is not None and Path(path).suffix and not given:
             kind: type[enum.Enum] = type(kwargs[fmt])
             kwargs[fmt] = kind(format_for(Path(path), suffixes))
         return command(*args, **kwargs)

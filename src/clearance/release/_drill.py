@@ -15,10 +15,8 @@ drill release is deleted afterwards, so the store is left as it was.
 The reader process is started first (:meth:`Drill.begin`) and the drill run last
 (:meth:`Drill.finish`), so its start-up overlaps the other probes.
 
-Run as a script, this file is that reader (``python -P _drill.py RELEASE UNIT REFRESH
-DEADLINE``, the store's URL in ``CLEARANCE_DATABASE_URL``): it prints the arm it serves
-each time it changes. It is started by path, not as ``-m clearance.release._drill``, so
-it imports the rollout package and the store, not the release package (evals, cards).
+The reader is ``_drill_reader.py`` next to this file, started by path (not with ``-m``)
+so that it imports the router and the store only, not the release package.
 """
 
 from __future__ import annotations
@@ -45,7 +43,7 @@ from sqlalchemy.orm import Session
 from clearance.policy import Stage
 from clearance.rollout import Router
 from clearance.rollout import _state as rollout_state
-from clearance.store import Release, RolloutRow, StageHistory, Store, open_store
+from clearance.store import Release, RolloutRow, StageHistory, Store
 
 PREFIX = "__rollback_drill__"
 """Name prefix of drill releases (deleted after each drill; older leftovers are swept)."""
@@ -238,7 +236,8 @@ def _shared_url(store: Store) -> str | None:
 def _reader_command(name: str) -> list[str]:
     refresh = "default" if READER_REFRESH_S is None else repr(READER_REFRESH_S)
     deadline = READY_TIMEOUT_S + 600.0  # the parent kills it long before
-    return [sys.executable, "-P", str(Path(__file__)), name, UNIT, refresh, repr(deadline)]
+    reader = Path(__file__).with_name("_drill_reader.py")
+    return [sys.executable, "-P", str(reader), name, UNIT, refresh, repr(deadline)]
 
 
 def _reader_env(url: str) -> dict[str, str]:
@@ -315,31 +314,3 @@ def _delete(session: Session, releases: Select[int]) -> None:
     session.execute(delete(StageHistory).where(StageHistory.rollout_id.in_(rollouts)))
     session.execute(delete(RolloutRow).where(RolloutRow.release_id.in_(ids)))
     session.execute(delete(Release).where(Release.id.in_(ids)))
-
-
-def _serve(argv: list[str]) -> int:
-    """The reader process: a Router on the drill release, printing each arm it serves."""
-    release, unit, refresh, deadline = argv
-    store = open_store(migrate=False)
-    router = (
-        Router(store, release) if refresh == "default" else Router(store, release, float(refresh))
-    )
-    end = time.monotonic() + float(deadline)
-    last, armed = "", False
-    try:
-        while time.monotonic() < end:
-            arm = router.route(unit)
-            if arm != last:
-                print(arm, flush=True)
-                last = arm
-                armed = armed or arm == "candidate"
-                if armed and arm == "control":
-                    return 0
-            time.sleep(0.002)
-    finally:
-        store.close()
-    return 1
-
-
-if __name__ == "__main__":
-    sys.exit(_serve(sys.argv[1:]))
