@@ -5,7 +5,6 @@ Parsing and printing only; the work is :func:`clearance.evals.evaluate`.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from dataclasses import asdict
@@ -141,13 +140,15 @@ def eval_cmd(
         down_after_s=down_after,
         adaptive=not fixed,
     )
+    from asyncio import CancelledError  # here, not at import: keeps --help fast
+
     try:
         with ProgressDisplay(interval) as display:
             summaries = evaluate(
                 loaded, store, config, suites=suite, roles=roles, on_progress=display.update
             )
         warnings = system_prompt_warnings(store, summaries)
-    except (KeyboardInterrupt, asyncio.CancelledError):
+    except (KeyboardInterrupt, CancelledError):
         err.print(INTERRUPTED.format(hint="'clearance eval --resume'"))
         raise typer.Exit(130) from None
     finally:
