@@ -20,6 +20,7 @@ from clearance.server._schemas import (
     WaiverRevocation,
 )
 from clearance.server._state import ServerState, state_of
+from clearance.server.api._ids import RowId
 from clearance.store import Waiver
 
 router = APIRouter(prefix="/v1/releases/{name}", responses=PROBLEM_RESPONSES)
@@ -62,7 +63,7 @@ def post_waiver(name: str, body: WaiverRequest, state: State, who: Caller) -> Wa
 
 @router.post("/waivers/{waiver_id}/revoke", response_model=WaiverOut, tags=["waivers"])
 def revoke_waiver(
-    name: str, waiver_id: int, body: WaiverRevocation, state: State, who: Caller
+    name: str, waiver_id: RowId, body: WaiverRevocation, state: State, who: Caller
 ) -> WaiverOut:
     """Revoke a waiver: from now on it no longer counts. Only holders of the duty that
     may waive its area may; the revocation is recorded in the audit log."""

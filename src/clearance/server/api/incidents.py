@@ -15,6 +15,7 @@ from clearance.server._auth import Caller
 from clearance.server._problems import PROBLEM_RESPONSES
 from clearance.server._schemas import IncidentNote, IncidentOut, IncidentRequest, IncidentReview
 from clearance.server._state import ServerState, state_of
+from clearance.server.api._ids import RowId
 from clearance.store import Incident
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"], responses=PROBLEM_RESPONSES)
@@ -50,7 +51,7 @@ def post_incident(body: IncidentRequest, state: State, who: Caller) -> IncidentO
 
 
 @router.post("/{incident_id}/review", response_model=IncidentOut)
-def review(incident_id: int, body: IncidentReview, state: State, who: Caller) -> IncidentOut:
+def review(incident_id: RowId, body: IncidentReview, state: State, who: Caller) -> IncidentOut:
     """Record a triage note on an open incident; with ``confirm: true`` also confirm it
     (``review_incidents`` owners only), so that a severe one blocks rollouts."""
     row = governance.review_incident(
@@ -60,7 +61,7 @@ def review(incident_id: int, body: IncidentReview, state: State, who: Caller) ->
 
 
 @router.post("/{incident_id}/close", response_model=IncidentOut)
-def close(incident_id: int, body: IncidentNote, state: State, who: Caller) -> IncidentOut:
+def close(incident_id: RowId, body: IncidentNote, state: State, who: Caller) -> IncidentOut:
     """Close an incident with a resolution (``review_incidents`` owners only)."""
     policy = state.require_policy()
     row = governance.close_incident(state.store, policy, incident_id, who.name, body.note)

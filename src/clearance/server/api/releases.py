@@ -22,6 +22,7 @@ from clearance.server._queries import (
 )
 from clearance.server._schemas import Card, CheckOut, CheckRequest, ReleaseDetail, ReleaseSummary
 from clearance.server._state import ServerState, state_of
+from clearance.server.api._ids import RowId
 
 router = APIRouter(prefix="/v1", tags=["releases"], responses=PROBLEM_RESPONSES)
 State = Annotated[ServerState, Depends(state_of)]
@@ -52,7 +53,7 @@ def get_release(name: str, state: State, _: Caller) -> ReleaseDetail:
 
 
 @router.get("/checks/{check_id}", response_model=CheckOut, tags=["checks"])
-def get_check(check_id: int, state: State, _: Caller) -> CheckOut:
+def get_check(check_id: RowId, state: State, _: Caller) -> CheckOut:
     """A stored check and its ``clearance.report/v1`` report."""
     return check_by_id(state, check_id)
 
