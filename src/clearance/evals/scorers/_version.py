@@ -16,6 +16,7 @@ _JUDGES = (
     _HERE / "_refusal.py",
     _HERE / "_refusal_model.py",
     _HERE / "_behaviour.py",
+    _HERE / "_speech_acts.py",
     _HERE / "_fastre.py",
     _HERE / "_leak.py",
     _HERE / "_pii.py",
