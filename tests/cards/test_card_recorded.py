@@ -138,12 +138,9 @@ def test_card_without_a_recorded_check_exits_2(
     assert counts(db)[:2] == (0, 0)
 
 
-def test_card_needs_no_provider_key_and_template_text_fails_its_check(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`clearance init`'s policy (an openai target nobody serves, its key unset) with a
-    check recorded: the card is written without a request, and fails its check."""
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+def _init_policy_checked(tmp_path: Path) -> tuple[Path, str, str]:
+    """`clearance init`'s policy with a check of 30 refused harmful requests recorded
+    under its default release: the policy file, the store URL and the release name."""
     path = tmp_path / "clearance.yaml"
     path.write_text(render_policy("shop-bot"))
     policy = load_policy(path)
@@ -153,10 +150,20 @@ def test_card_needs_no_provider_key_and_template_text_fails_its_check(
     )
     evidence = Evidence(Side("candidate", "fp-c", harm), None, {})
     db = f"sqlite:///{tmp_path / 'c.db'}"
+    name = default_release(policy)
+    assert name is not None
     with open_store(db) as store:
-        name = default_release(policy)
-        assert name is not None
         record(store, policy, decide(policy, evidence), evidence, name, "ci")
+    return path, db, name
+
+
+def test_card_needs_no_provider_key_and_template_text_fails_its_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`clearance init`'s policy (an openai target nobody serves, its key unset) with a
+    check recorded: the card is written without a request, and fails its check."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    path, db, _ = _init_policy_checked(tmp_path)
     card = tmp_path / "card.md"
     assert run(["card", "-p", str(path), "--db", db, "-o", str(card)]) == 0
     capsys.readouterr()
@@ -228,19 +235,7 @@ def test_card_check_reports_as_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    path = tmp_path / "clearance.yaml"
-    path.write_text(render_policy("shop-bot"))
-    policy = load_policy(path)
-    harm = tuple(
-        Outcome("harmful-refusal", f"h{i}", category="cbrn", passed=True, output="No.")
-        for i in range(30)
-    )
-    evidence = Evidence(Side("candidate", "fp-c", harm), None, {})
-    db = f"sqlite:///{tmp_path / 'c.db'}"
-    name = default_release(policy)
-    assert name is not None
-    with open_store(db) as store:
-        record(store, policy, decide(policy, evidence), evidence, name, "ci")
+    path, db, name = _init_policy_checked(tmp_path)
     card = tmp_path / "card.md"
     assert run(["card", "-p", str(path), "--db", db, "-o", str(card)]) == 0
     capsys.readouterr()

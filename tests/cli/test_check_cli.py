@@ -11,15 +11,6 @@ import pytest
 
 from clearance.cli import run
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "support-assistant"
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    folder = tmp_path_factory.mktemp("example")
-    shutil.copytree(EXAMPLE, folder, dirs_exist_ok=True)
-    return folder / "clearance.yaml", f"sqlite:///{folder / 'c.db'}"
-
 
 def test_blocked_release_exits_1_in_every_format(
     example: tuple[Path, str],

@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from clearance.cli import _outputs, run
 from clearance.cli._outputs import OutputError, append_whole, write_atomic
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "support-assistant"
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    folder = tmp_path_factory.mktemp("example")
-    shutil.copytree(EXAMPLE, folder, dirs_exist_ok=True)
-    return folder / "clearance.yaml", f"sqlite:///{folder / 'c.db'}"
 
 
 def _check(example: tuple[Path, str], *extra: str) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import shutil
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from typer.testing import CliRunner
 
 from clearance.cli import app, run
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "support-assistant"
 TYPE_NAME = re.compile(r"<(str|int|float|bool|path|list\[[^\]]*\]|[a-z_]+)>")
 
 
@@ -78,13 +76,6 @@ def test_verbose_shows_debug_logs(capsys: pytest.CaptureFixture[str]) -> None:
 def test_quiet_and_verbose_together_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["-q", "-v", "schema"]) == 2
     assert "--quiet and --verbose" in capsys.readouterr().err
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    folder = tmp_path_factory.mktemp("example")
-    shutil.copytree(EXAMPLE, folder, dirs_exist_ok=True)
-    return folder / "clearance.yaml", f"sqlite:///{folder / 'c.db'}"
 
 
 def _check(example: tuple[Path, str], *extra: str) -> int:
