@@ -31,10 +31,19 @@ SLOW = Profile().regressed(latency=0.5)
 """Median latency 50% higher: about 15% of requests over the 2 s SLO instead of 3%."""
 
 
+@pytest.fixture
+def fixed_salt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed routing salt: which simulated users land on the candidate is then the same
+    every run, so whether a stage sees a regression before its minimums does not depend
+    on the draw (with a random salt a canary sometimes advanced first)."""
+    monkeypatch.setattr("clearance.rollout._state.secrets.token_hex", lambda _n: "0" * 16)
+
+
 def actions(store: Store, release: str) -> list[str]:
     return [e.action for e in governance.entries(store, subject=release)]
 
 
+@pytest.mark.usefixtures("fixed_salt")
 def test_latency_regression_is_rolled_back_in_canary_and_router_serves_control(
     store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
 ) -> None:
@@ -95,17 +104,13 @@ def test_healthy_candidate_reaches_full_rollout_only_after_its_approval(
     assert Router(store, name).route("u7") == "candidate"
 
 
+@pytest.mark.usefixtures("fixed_salt")
 def test_a_killed_controller_resumes_from_the_store(
     store: Store,
     policy: Policy,
     guards: FakeGuards,
     release: Callable[..., str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A fixed routing salt: which simulated users land on the candidate is then the same
-    # every run, so whether the canary sees the regression before its minimums does not
-    # depend on the draw (with a random salt it sometimes advanced first).
-    monkeypatch.setattr("clearance.rollout._state.secrets.token_hex", lambda _n: "0" * 16)
     name = release()
     start(store, policy, name, guards, Change("alice", now=T0))
     service = Service(store, name, SLOW, seed=1)
@@ -174,6 +179,7 @@ def test_manual_transitions_pause_resume_and_idempotent_rollback(
     assert (entry.actor, entry.payload["reasons"]) == ("carol", ["bad answers"])
 
 
+@pytest.mark.usefixtures("fixed_salt")
 def test_notify_and_disable_tool_triggers_act_once(
     store: Store, guards: FakeGuards, release: Callable[..., str]
 ) -> None:
