@@ -1,6 +1,7 @@
 """The store: SQLAlchemy tables, Alembic migrations, SQLite by default or PostgreSQL."""
 
 from clearance.store._engine import DEFAULT_URL, HEAD_REVISION, Store, database_url, open_store
+from clearance.store._releases import ReleaseNotFound, ReleaseRecord
 from clearance.store._tables import (
     Approval,
     AuditCheckpoint,
@@ -22,6 +23,7 @@ from clearance.store._tables import (
     Waiver,
     WebSession,
 )
+from clearance.store._tx import Tx
 
 __all__ = [
     "DEFAULT_URL",
@@ -37,12 +39,15 @@ __all__ = [
     "Incident",
     "ProviderKey",
     "Release",
+    "ReleaseNotFound",
+    "ReleaseRecord",
     "RolloutRow",
     "SampleResult",
     "StageHistory",
     "Store",
     "TelemetryEvent",
     "ToolSwitch",
+    "Tx",
     "User",
     "Waiver",
     "WebSession",

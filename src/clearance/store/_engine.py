@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearance.errors import StoreError, UsageError
+from clearance.store._tx import Tx
 
 DEFAULT_URL = "sqlite:///.clearance/clearance.db"
 HEAD_REVISION = "0006"
@@ -65,6 +66,14 @@ class Store:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK})
                 yield session
                 session.flush()  # pending objects are written before the commit
+
+    @contextmanager
+    def transaction(self, *, exclusive: bool = False) -> Iterator[Tx]:
+        """One transaction, committed on success and rolled back on error, whose
+        aggregates (``tx.releases``, ``tx.runs``, ...) return frozen records.
+        ``exclusive`` is as for :meth:`session`."""
+        with self.session(exclusive=exclusive) as session:
+            yield Tx(session)
 
     def close(self) -> None:
         self.engine.dispose()
