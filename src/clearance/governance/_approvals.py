@@ -28,7 +28,7 @@ from clearance.governance._common import (
 from clearance.governance._roles import as_duty
 from clearance.governance._rules import authorize
 from clearance.policy import Duty, Policy
-from clearance.store import Approval, Release, Store
+from clearance.store import Approval, Release, Store, Tx
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def approve(store: Store, policy: Policy, release: str, role: str, actor: str) -
             )
         )
         append_in(
-            session, actor, "approval.granted", release, {"role": duty, "content_hash": current}
+            Tx(session), actor, "approval.granted", release, {"role": duty, "content_hash": current}
         )
     return ApprovalInfo(release, duty, actor, current, now, True)
 
@@ -102,7 +102,7 @@ def _void_stale(session: Session, row: Release, current: str, actor: str) -> int
     for approval in stale:
         approval.voided_at = now
     append_in(
-        session,
+        Tx(session),
         actor,
         "approval.voided",
         row.name,
@@ -111,9 +111,10 @@ def _void_stale(session: Session, row: Release, current: str, actor: str) -> int
     return len(stale)
 
 
-def void_stale_approvals_in(session: Session, release: str, actor: str = "clearance") -> int:
+def void_stale_approvals_in(tx: Tx, release: str, actor: str = "clearance") -> int:
     """Stamp ``voided_at`` on approvals given for an earlier content hash of ``release``,
-    inside the caller's exclusive session (the release layer calls it after a check)."""
+    inside the caller's exclusive transaction (the release layer calls it after a check)."""
+    session = tx._session
     row = release_row(session, release)
     return _void_stale(session, row, row_content_hash(row), actor)
 
@@ -121,7 +122,7 @@ def void_stale_approvals_in(session: Session, release: str, actor: str = "cleara
 def void_stale_approvals(store: Store, release: str, actor: str = "clearance") -> int:
     """:func:`void_stale_approvals_in` in its own transaction."""
     with writing(store) as session:
-        return void_stale_approvals_in(session, release, actor)
+        return void_stale_approvals_in(Tx(session), release, actor)
 
 
 def approvals(store: Store, release: str, *, valid_only: bool = True) -> list[ApprovalInfo]:

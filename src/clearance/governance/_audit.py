@@ -26,16 +26,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
+from clearance.errors import ConflictError
 from clearance.governance._identity import IDENTITY_KEY, current_channel
-from clearance.store import AuditEvent, Store
+from clearance.store import AuditRecord, Store, Tx
 
 GENESIS = "0" * 64
 """``prev_hash`` of the first entry."""
-_APPEND_LOCK = 7_466_152  # PostgreSQL advisory lock key for appends
 _RETRIES = 5
 
 
@@ -125,23 +121,23 @@ def append(
     payload_text = canonical(_stamped(payload))
     for attempt in range(_RETRIES):
         try:
-            with store.session(exclusive=True) as session:
-                return _append_locked(session, actor, action, subject, payload_text)
-        except IntegrityError:
+            with store.transaction(exclusive=True) as tx:
+                return _append_locked(tx, actor, action, subject, payload_text)
+        except ConflictError:
             if attempt == _RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
 
 
 def append_in(
-    session: Session,
+    tx: Tx,
     actor: str,
     action: str,
     subject: str = "",
     payload: Mapping[str, Any] | None = None,
 ) -> Entry:
-    """Append within a caller's exclusive session, so the entry commits with its action."""
-    return _append_locked(session, actor, action, subject, canonical(_stamped(payload)))
+    """Append within a caller's exclusive transaction, so the entry commits with its action."""
+    return _append_locked(tx, actor, action, subject, canonical(_stamped(payload)))
 
 
 def _stamped(payload: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -149,31 +145,13 @@ def _stamped(payload: Mapping[str, Any] | None) -> dict[str, Any]:
     return {**(payload or {}), IDENTITY_KEY: current_channel().as_payload()}
 
 
-def _append_locked(
-    session: Session, actor: str, action: str, subject: str, payload_text: str
-) -> Entry:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
-    head = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq = head.seq + 1 if head else 1
-    prev = head.hash if head else GENESIS
+def _append_locked(tx: Tx, actor: str, action: str, subject: str, payload_text: str) -> Entry:
+    tx.audit.lock()
+    seq, prev = tx.audit.head() or (0, GENESIS)
+    seq += 1
     ts = datetime.now(UTC).isoformat(timespec="microseconds")
     digest = entry_hash(seq, ts, actor, action, subject, payload_text, prev)
-    session.add(
-        AuditEvent(
-            seq=seq,
-            ts=ts,
-            actor=actor,
-            action=action,
-            subject=subject,
-            payload=payload_text,
-            prev_hash=prev,
-            hash=digest,
-        )
-    )
-    session.flush()
+    tx.audit.append(AuditRecord(seq, ts, actor, action, subject, payload_text, prev, digest))
     return Entry(seq, ts, actor, action, subject, json.loads(payload_text), prev, digest)
 
 
@@ -181,27 +159,19 @@ def entries(
     store: Store, *, since: int = 0, limit: int | None = None, subject: str | None = None
 ) -> list[Entry]:
     """Entries with ``seq > since`` in order, optionally only those about ``subject``."""
-    query = select(AuditEvent).where(AuditEvent.seq > since).order_by(AuditEvent.seq)
-    if subject is not None:
-        query = query.where(AuditEvent.subject == subject)
-    if limit is not None:
-        query = query.limit(limit)
-    with store.session() as session:
-        return [_entry(row) for row in session.scalars(query)]
+    with store.transaction() as tx:
+        return [_entry(r) for r in tx.audit.after(since, limit=limit, subject=subject)]
 
 
 def head(store: Store) -> tuple[int, str]:
     """``(seq, hash)`` of the last entry, ``(0, GENESIS)`` for an empty log."""
-    with store.session() as session:
-        row = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-        ).first()
-    return (row.seq, row.hash) if row else (0, GENESIS)
+    with store.transaction() as tx:
+        return tx.audit.head() or (0, GENESIS)
 
 
 def count(store: Store) -> int:
-    with store.session() as session:
-        return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+    with store.transaction() as tx:
+        return tx.audit.count()
 
 
 def verify(
@@ -285,8 +255,8 @@ def _walk(store: Store, start: Position, pinned: Position | None, batch: int) ->
 
 def _rehash(store: Store, seq: int, digest: str) -> str:
     """Why the entry at ``seq``, once verified with hash ``digest``, no longer is (one row)."""
-    with store.session() as session:
-        row = session.execute(select(*_COLUMNS).where(AuditEvent.seq == seq)).first()
+    with store.transaction() as tx:
+        row = tx.audit.at(seq)
     if row is None:
         return f"entry {seq}, verified before, is gone: entries were deleted"
     if row.hash != digest:
@@ -301,12 +271,12 @@ def _rehash(store: Store, seq: int, digest: str) -> str:
 
 def _moved(store: Store, position: Position) -> bool:
     """Whether the entry at a remembered position no longer has its hash."""
-    with store.session() as session:
-        found = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == position[0]))
-    return found != position[1]
+    with store.transaction() as tx:
+        found = tx.audit.at(position[0])
+    return found is None or found.hash != position[1]
 
 
-def _pinned(row: Any, pinned: Position | None) -> str:
+def _pinned(row: AuditRecord, pinned: Position | None) -> str:
     if pinned is None or row.seq != pinned[0] or row.hash == pinned[1]:
         return ""
     return _changed(row.seq)
@@ -316,26 +286,13 @@ def _changed(seq: int) -> str:
     return f"entry {seq} no longer has the hash it had when it was verified (history rewritten)"
 
 
-_COLUMNS = (
-    AuditEvent.seq,
-    AuditEvent.ts,
-    AuditEvent.actor,
-    AuditEvent.action,
-    AuditEvent.subject,
-    AuditEvent.payload,
-    AuditEvent.prev_hash,
-    AuditEvent.hash,
-)
+def _batch(store: Store, last: int, size: int) -> Sequence[AuditRecord]:
+    """The next ``size`` entries after ``last``."""
+    with store.transaction() as tx:
+        return tx.audit.after(last, limit=size)
 
 
-def _batch(store: Store, last: int, size: int) -> Sequence[Any]:
-    """The next ``size`` entries after ``last`` as plain rows, not ORM objects (faster)."""
-    query = select(*_COLUMNS).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(size)
-    with store.session() as session:
-        return session.execute(query).all()
-
-
-def _check(row: Any, expected_seq: int, prev: str) -> str:
+def _check(row: AuditRecord, expected_seq: int, prev: str) -> str:
     if row.seq != expected_seq:
         return f"entry {expected_seq} is missing: the chain jumps to {row.seq} (deleted entry)"
     if row.prev_hash != prev:
@@ -351,7 +308,7 @@ def _check(row: Any, expected_seq: int, prev: str) -> str:
     return ""
 
 
-def _entry(row: AuditEvent) -> Entry:
+def _entry(row: AuditRecord) -> Entry:
     try:
         payload = json.loads(row.payload)
     except ValueError:

@@ -45,7 +45,7 @@ from clearance.governance._audit import (
 )
 from clearance.governance._common import writing
 from clearance.governance._keys import key_id, signature_ok
-from clearance.store import AuditCheckpoint, AuditEvent, Store
+from clearance.store import AuditCheckpoint, AuditEvent, Store, Tx
 
 _DOMAIN_V1 = "clearance.audit.checkpoint/v1"
 _DOMAIN = "clearance.audit.checkpoint/v2"
@@ -124,7 +124,7 @@ def checkpoint(store: Store, key: Ed25519PrivateKey, actor: str = "clearance") -
         session.add(row)
         session.flush()
         payload = {"seq": seq, "hash": digest, "count": count}
-        append_in(session, actor, "audit.checkpoint", "audit", payload)
+        append_in(Tx(session), actor, "audit.checkpoint", "audit", payload)
         origin = _stored(row.id)
     return Checkpoint(seq, digest, ts, unsigned.key_id, signature, count, origin)
 

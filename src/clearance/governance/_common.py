@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearance.errors import NotFoundError, UsageError
-from clearance.governance._audit import _APPEND_LOCK, canonical
+from clearance.governance._audit import canonical
 from clearance.policy import Policy
-from clearance.store import Release, Store
+from clearance.store import Release, Store, Tx
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -25,9 +25,7 @@ def writing(store: Store) -> Iterator[Session]:
     """An exclusive session that also holds the audit lock on PostgreSQL, so a
     read-check-write governance action cannot interleave with another writer."""
     with store.session(exclusive=True) as session:
-        if session.get_bind().dialect.name == "postgresql":
-            # Transaction-scoped advisory locks are re-entrant: append_in takes it again.
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
+        Tx(session).audit.lock()
         yield session
 
 

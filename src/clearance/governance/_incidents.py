@@ -17,8 +17,6 @@ confirmed when their opener holds ``review_incidents`` under the policy in force
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,11 +24,10 @@ from clearance.errors import NotFoundError, PermissionDenied, UsageError
 from clearance.governance._audit import append_in
 from clearance.governance._common import now_utc, release_row, writing
 from clearance.governance._rules import authorize
+from clearance.policy import SEVERITIES as SEVERITIES
 from clearance.policy import Policy
-from clearance.store import Incident, Store
+from clearance.store import Incident, Store, Tx
 
-Severity = Literal["low", "medium", "high", "critical"]
-SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 SEVERE: frozenset[str] = frozenset({"high", "critical"})
 
 
@@ -66,7 +63,7 @@ def open_incident(
             "title": title,
             "confirmed": row.confirmed_by is not None,
         }
-        append_in(session, actor, "incident.opened", release, payload)
+        append_in(Tx(session), actor, "incident.opened", release, payload)
     return row
 
 
@@ -97,7 +94,7 @@ def review_incident(
             row.confirmed_by, row.confirmed_at = actor, now_utc()
         payload = {"incident": incident, "note": note, "confirmed": row.confirmed_by is not None}
         action = "incident.confirmed" if confirm else "incident.reviewed"
-        append_in(session, actor, action, row.release, payload)
+        append_in(Tx(session), actor, action, row.release, payload)
     return row
 
 
@@ -111,7 +108,7 @@ def close_incident(
         row.status, row.closed_by, row.closed_at = "closed", actor, now_utc()
         row.resolution = resolution
         payload = {"incident": incident, "resolution": resolution}
-        append_in(session, actor, "incident.closed", row.release, payload)
+        append_in(Tx(session), actor, "incident.closed", row.release, payload)
     return row
 
 

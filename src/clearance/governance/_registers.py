@@ -17,7 +17,7 @@ from clearance.governance._audit import append_in
 from clearance.governance._common import now_utc, utc, writing
 from clearance.governance._rules import authorize
 from clearance.policy import Policy
-from clearance.store import DataRequest, ProviderKey, Store
+from clearance.store import DataRequest, ProviderKey, Store, Tx
 
 DEFAULT_RESPONSE_DAYS = 30
 """Data requests are due this long after receipt unless a due date is given (GDPR's
@@ -49,7 +49,7 @@ def add_provider_key(
         )
         session.add(row)
         payload = {"owner": owner, "max_age_days": max_age_days, "last_rotated": when.isoformat()}
-        append_in(session, actor, "key.registered", f"key:{name}", payload)
+        append_in(Tx(session), actor, "key.registered", f"key:{name}", payload)
     return row
 
 
@@ -66,7 +66,7 @@ def rotate_provider_key(
                 f"no provider key '{name}'", fix="register it with `clearance keys add`"
             )
         row.last_rotated, row.rotated_by = moment, actor
-        append_in(session, actor, "key.rotated", f"key:{name}", {"at": moment.isoformat()})
+        append_in(Tx(session), actor, "key.rotated", f"key:{name}", {"at": moment.isoformat()})
     return row
 
 
@@ -108,7 +108,8 @@ def add_data_request(
         )
         session.add(row)
         payload = {"kind": kind, "received": got.isoformat(), "due": until.isoformat()}
-        append_in(session, actor, "data_request.recorded", f"data-request:{request_id}", payload)
+        subject = f"data-request:{request_id}"
+        append_in(Tx(session), actor, "data_request.recorded", subject, payload)
     return row
 
 
@@ -126,7 +127,7 @@ def close_data_request(store: Store, policy: Policy, request_id: str, actor: str
         row.closed_at, row.closed_by = now_utc(), actor
         late = row.closed_at > utc(row.due_at)
         append_in(
-            session, actor, "data_request.closed", f"data-request:{request_id}", {"late": late}
+            Tx(session), actor, "data_request.closed", f"data-request:{request_id}", {"late": late}
         )
     return row
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from clearance.governance._audit import append_in
 from clearance.governance._common import now_utc, utc, writing
 from clearance.governance._users import authenticate
-from clearance.store import Store, User, WebSession
+from clearance.store import Store, Tx, User, WebSession
 
 SESSION_SECONDS = 8 * 3600
 """How long a dashboard session lasts from sign-in."""
@@ -49,7 +49,7 @@ def start_session(
                 ended_at=None,
             )
         )
-        append_in(session, user, "session.started", f"user:{user}", {"expires_s": seconds})
+        append_in(Tx(session), user, "session.started", f"user:{user}", {"expires_s": seconds})
     return user, secret
 
 
@@ -76,7 +76,7 @@ def end_session(store: Store, secret: str) -> None:
         if row is None or row.ended_at is not None:
             return
         row.ended_at = now_utc()
-        append_in(session, row.user, "session.ended", f"user:{row.user}", {})
+        append_in(Tx(session), row.user, "session.ended", f"user:{row.user}", {})
 
 
 def end_sessions_of(store: Store, user: str) -> int:

@@ -13,7 +13,7 @@ from clearance.governance._audit import append_in
 from clearance.governance._common import now_utc, writing
 from clearance.governance._rules import authorize
 from clearance.policy import Policy
-from clearance.store import Store, ToolSwitch
+from clearance.store import Store, ToolSwitch, Tx
 
 
 def disable_tool(
@@ -69,7 +69,7 @@ def _switch(
         row.changed_by, row.changed_at = actor, now_utc()
         action = "tool.disabled" if disabled else "tool.enabled"
         payload = {"reason": reason, **({"trigger": trigger} if trigger else {})}
-        append_in(session, actor, action, f"tool:{name}", payload)
+        append_in(Tx(session), actor, action, f"tool:{name}", payload)
 
 
 def _known_tool(policy: Policy, name: str) -> None:

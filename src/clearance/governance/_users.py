@@ -22,7 +22,7 @@ from clearance.governance._audit import append_in
 from clearance.governance._common import now_utc, writing
 from clearance.governance._rules import authorize_recorded
 from clearance.policy import Policy
-from clearance.store import Store, User
+from clearance.store import Store, Tx, User
 
 _PREFIX = "clr_"
 
@@ -49,7 +49,7 @@ def create_user(store: Store, name: str, *, actor: str = "clearance", replace: b
             row = User(name=name, created_by=actor, created_at=now_utc(), token_hash="")
             session.add(row)
         row.token_hash, row.revoked_at = _digest(token), None
-        append_in(session, actor, "user.token_issued", f"user:{name}", {"replaced": replace})
+        append_in(Tx(session), actor, "user.token_issued", f"user:{name}", {"replaced": replace})
     return token
 
 
@@ -72,7 +72,7 @@ def revoke_user(store: Store, name: str, *, actor: str = "clearance") -> None:
         if row is None:
             raise NotFoundError(f"no user named '{name}'", fix="see `clearance user list`")
         row.revoked_at = now_utc()
-        append_in(session, actor, "user.revoked", f"user:{name}")
+        append_in(Tx(session), actor, "user.revoked", f"user:{name}")
 
 
 def authenticate(store: Store, token: str) -> str | None:

@@ -31,7 +31,7 @@ from clearance.governance._refusals import recording_refusals
 from clearance.governance._roles import WAIVER_DUTY, as_area
 from clearance.governance._rules import authorize
 from clearance.policy import Area, Policy
-from clearance.store import Release, Store, Waiver
+from clearance.store import Release, Store, Tx, Waiver
 
 if TYPE_CHECKING:
     from clearance.checklist import WaiverInfo
@@ -78,7 +78,7 @@ def waive(
             )
         )
         payload = {"area": known, "role": duty, "reason": reason, "expires": until.isoformat()}
-        append_in(session, actor, "waiver.granted", release, payload)
+        append_in(Tx(session), actor, "waiver.granted", release, payload)
     from clearance.checklist import WaiverInfo  # the report's type; imported when used
 
     return WaiverInfo(owner=actor, role=duty, reason=reason, expires=until.isoformat())
@@ -143,7 +143,7 @@ def _revoke(
 ) -> None:
     row.revoked_at, row.revoked_by, row.revoke_reason = now, actor, reason
     payload = {"id": row.id, "area": row.area, "role": row.role, "owner": row.owner}
-    append_in(session, actor, "waiver.revoked", release, {**payload, "reason": reason})
+    append_in(Tx(session), actor, "waiver.revoked", release, {**payload, "reason": reason})
 
 
 def waiver_status(row: Waiver, binding: str, now: datetime | None = None) -> WaiverStatus:

@@ -24,7 +24,7 @@ from clearance.evals import (
 )
 from clearance.policy import Policy, release_tag
 from clearance.release._probes import measure
-from clearance.store import Check, GateResult, Release, Store
+from clearance.store import Check, GateResult, Release, Store, Tx
 from clearance.targets import Usage
 
 Role = Literal["candidate", "baseline"]
@@ -191,9 +191,9 @@ def record(
             for a in report.areas
             for g in a.gates
         )
-        governance.void_stale_approvals_in(session, name, actor)
+        governance.void_stale_approvals_in(Tx(session), name, actor)
         governance.append_in(
-            session,
+            Tx(session),
             actor,
             "check.decided",
             name,

@@ -14,14 +14,10 @@ its minimum samples, unless it is forced; a forced advance records what it skipp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from clearance.errors import ConflictError, UsageError
 from clearance.governance import append_in
@@ -31,7 +27,7 @@ from clearance.rollout._clock import utc
 from clearance.rollout._guards import Guards
 from clearance.rollout._provider import StoreProvider
 from clearance.rollout._state import RolloutState
-from clearance.store import Release, RolloutRow, StageHistory, Store
+from clearance.store import RolloutRecord, StageEntryRecord, Store, Tx
 
 
 @dataclass(frozen=True)
@@ -99,9 +95,8 @@ def unmet_minimums(
 
 def status(store: Store, release: str) -> RolloutState:
     """The rollout's state, with its stage history."""
-    with store.session() as session:
-        _, row = st.require(session, release)
-        return st.snapshot(release, row, st.stages_of(session, row))
+    with store.transaction() as tx:
+        return st.read(tx, release)
 
 
 def start(
@@ -110,19 +105,19 @@ def start(
     """Start the rollout in the policy's first stage (refused while a guard blocks it)."""
     first = stages(policy)[0]
     now = utc(change.now)
-    with _transaction(store) as session:
-        found, row = st.find(session, release)
-        if row is not None:
+    with store.transaction(exclusive=True) as tx:
+        found = tx.rollouts.find(release)
+        if found is not None:
             raise ConflictError(
-                f"release '{release}' already has a rollout ({row.status})",
-                current=st.snapshot(release, row, st.stages_of(session, row)),
+                f"release '{release}' already has a rollout ({found.status})",
+                current=st.snapshot(found, tx.rollouts.stages(found)),
                 fix=f"clearance rollout status {release}",
             )
         _refuse_if_blocked(guards, release, first)
-        row = st.create(session, found, now)
-        st.enter(session, row, 0, first, now, list(change.reasons))
-        _audit(session, found, row, "rollout.started", change, {"stage": first.label})
-        return st.snapshot(release, row, st.stages_of(session, row))
+        row = tx.rollouts.create(release, now)
+        row = st.enter(tx, row, 0, first, now, list(change.reasons))
+        _audit(tx, row, "rollout.started", change, {"stage": first.label})
+        return st.read(tx, release)
 
 
 def advance(
@@ -149,16 +144,13 @@ def advance(
         return unmet_minimums(store, release, stage, entered, now) if check_minimums else []
 
     return _apply(
-        store,
-        release,
-        change,
-        lambda s, r, row: _advance(s, r, row, plan, guards, change, minimums),
+        store, release, change, lambda tx, row: _advance(tx, row, plan, guards, change, minimums)
     )
 
 
 def pause(store: Store, release: str, change: Change) -> RolloutState:
     """Hold the current stage: traffic stays at its weight, nothing advances."""
-    return _apply(store, release, change, lambda s, r, row: _set(s, r, row, "paused", change))
+    return _apply(store, release, change, lambda tx, row: _set(tx, row, "paused", change))
 
 
 def resume(
@@ -167,53 +159,38 @@ def resume(
     """Continue a paused stage. Its observation restarts (a new stage entry), so what
     paused it is judged again on fresh telemetry."""
     plan = stages(policy)
-    return _apply(
-        store, release, change, lambda s, r, row: _resume(s, r, row, plan, guards, change)
-    )
+    return _apply(store, release, change, lambda tx, row: _resume(tx, row, plan, guards, change))
 
 
 def rollback(store: Store, release: str, change: Change) -> RolloutState:
     """Send all traffic to the control. Idempotent: rolling back twice changes nothing."""
-    return _apply(store, release, change, lambda s, r, row: _rollback(s, r, row, change))
+    return _apply(store, release, change, lambda tx, row: _rollback(tx, row, change))
 
 
-Step = Callable[[Session, Release, RolloutRow], None]
-
-
-@contextmanager
-def _transaction(store: Store) -> Iterator[Session]:
-    """One exclusive transaction (the store's write lock on SQLite and PostgreSQL); a
-    rollout row changed under us anyway (compare-and-set failed) is a conflict."""
-    try:
-        with store.session(exclusive=True) as session:
-            yield session
-    except StaleDataError:
-        raise ConflictError(
-            "the rollout changed while this transition was being applied; nothing was changed",
-            fix="read the rollout's status again and retry",
-        ) from None
+Step = Callable[[Tx, RolloutRecord], None]
 
 
 def _apply(store: Store, release: str, change: Change, step: Step) -> RolloutState:
-    """Lock, re-read the rollout, refuse if it is not the version the caller saw, run
-    ``step`` (which checks its guards against this state) and commit with the audit entry."""
-    with _transaction(store) as session:
-        found, row = st.require(session, release)
+    """Lock (an exclusive transaction: the store's write lock on SQLite and PostgreSQL),
+    re-read the rollout, refuse if it is not the version the caller saw, run ``step``
+    (which checks its guards against this state) and commit with the audit entry. A
+    rollout row changed under us anyway (compare-and-set failed) is a ConflictError."""
+    with store.transaction(exclusive=True) as tx:
+        row = tx.rollouts.get(release)
         if change.expected_version is not None and row.version != change.expected_version:
             raise ConflictError(
                 f"rollout of '{release}' is at version {row.version}, not "
                 f"{change.expected_version}: someone else changed it first; nothing was changed",
-                current=st.snapshot(release, row, st.stages_of(session, row)),
+                current=st.snapshot(row, tx.rollouts.stages(row)),
                 fix="look at its current state and decide again",
             )
-        step(session, found, row)
-        return st.snapshot(release, row, st.stages_of(session, row))
+        step(tx, row)
+        return st.read(tx, release)
 
 
 def _advance(
-    session: Session,
-    release: Release,
-    row: RolloutRow,
+    tx: Tx,
+    row: RolloutRecord,
     plan: list[Stage],
     guards: Guards,
     change: Change,
@@ -221,26 +198,27 @@ def _advance(
 ) -> None:
     _require_active(row, "advance")
     now, index = utc(change.now), row.stage_index + 1
-    entry, stage = st.current(session, row), plan[row.stage_index]
+    entry, stage = tx.rollouts.current(row), plan[row.stage_index]
     if index >= len(plan):
-        _refuse_if_unchecked(guards, release.name, stage)
-        forced = _leave(entry, stage, "completed", change, minimums, now)
-        st.touch(row, now, "completed")
-        extra = {"stage": entry.stage, **forced}
-        _audit(session, release, row, "rollout.completed", change, extra)
+        _refuse_if_unchecked(guards, row.release, stage)
+        forced = _leave(tx, row, entry, stage, "completed", change, minimums, now)
+        row = tx.rollouts.touch(row, now, status="completed")
+        _audit(tx, row, "rollout.completed", change, {"stage": entry.stage, **forced})
         return
-    _refuse_if_blocked(guards, release.name, plan[index])
-    forced = _leave(entry, stage, "advanced", change, minimums, now)
-    st.enter(session, row, index, plan[index], now, list(change.reasons))
+    _refuse_if_blocked(guards, row.release, plan[index])
+    forced = _leave(tx, row, entry, stage, "advanced", change, minimums, now)
+    row = st.enter(tx, row, index, plan[index], now, list(change.reasons))
     last = index == len(plan) - 1 and plan[index].weight >= 1.0
-    row.status = "completed" if last else "running"
-    _audit(session, release, row, "rollout.advanced", change, {"from": entry.stage, **forced})
+    row = tx.rollouts.set_status(row, "completed" if last else "running")
+    _audit(tx, row, "rollout.advanced", change, {"from": entry.stage, **forced})
     if last:
-        _audit(session, release, row, "rollout.completed", change, {})
+        _audit(tx, row, "rollout.completed", change, {})
 
 
 def _leave(
-    entry: StageHistory,
+    tx: Tx,
+    row: RolloutRecord,
+    entry: StageEntryRecord,
     stage: Stage,
     outcome: str,
     change: Change,
@@ -250,7 +228,7 @@ def _leave(
     """Close the current stage's ``entry``: refused while its minimums are unmet unless
     the change is forced. A forced exit says so in its reasons and in the entry; the
     same record (empty when nothing was skipped) is returned for the audit payload."""
-    unmet = minimums(stage, utc(entry.entered_at), now)
+    unmet = minimums(stage, entry.entered_at, now)
     if unmet and not change.force:
         unmet_text = "; ".join(unmet)
         raise UsageError(
@@ -258,54 +236,48 @@ def _leave(
             fix='wait until the stage has met its minimums, or force it (API: "force": true)',
         )
     if not unmet:
-        st.close(entry, outcome, list(change.reasons), now)
+        tx.rollouts.close(row, outcome, list(change.reasons), now)
         return {}
-    st.close(entry, outcome, [*change.reasons, f"{FORCED}: {'; '.join(unmet)}"], now)
-    forced = {"forced": True, "unmet_minimums": unmet}
-    entry.reasons = {**entry.reasons, **forced}
+    forced: dict[str, Any] = {"forced": True, "unmet_minimums": unmet}
+    exit_reasons = [*change.reasons, f"{FORCED}: {'; '.join(unmet)}"]
+    tx.rollouts.close(row, outcome, exit_reasons, now, **forced)
     return forced
 
 
-def _set(session: Session, release: Release, row: RolloutRow, status: st.Status, c: Change) -> None:
+def _set(tx: Tx, row: RolloutRecord, status: st.Status, c: Change) -> None:
     _require_active(row, "pause")
     if row.status == status:
         return
-    st.touch(row, utc(c.now), status)
-    _audit(session, release, row, f"rollout.{status}", c, {})
+    row = tx.rollouts.touch(row, utc(c.now), status=status)
+    _audit(tx, row, f"rollout.{status}", c, {})
 
 
 def _resume(
-    session: Session,
-    release: Release,
-    row: RolloutRow,
-    plan: list[Stage],
-    guards: Guards,
-    change: Change,
+    tx: Tx, row: RolloutRecord, plan: list[Stage], guards: Guards, change: Change
 ) -> None:
     if row.status != "paused":
         raise UsageError(f"the rollout is {row.status}, not paused: nothing to resume")
     stage = plan[row.stage_index]
-    _refuse_if_blocked(guards, release.name, stage)
+    _refuse_if_blocked(guards, row.release, stage)
     now = utc(change.now)
-    st.close(st.current(session, row), "paused", list(change.reasons), now)
-    st.enter(session, row, row.stage_index, stage, now, list(change.reasons))
-    row.status = "running"
-    _audit(session, release, row, "rollout.resumed", change, {})
+    tx.rollouts.close(row, "paused", list(change.reasons), now)
+    row = st.enter(tx, row, row.stage_index, stage, now, list(change.reasons))
+    row = tx.rollouts.set_status(row, "running")
+    _audit(tx, row, "rollout.resumed", change, {})
 
 
-def _rollback(session: Session, release: Release, row: RolloutRow, change: Change) -> None:
+def _rollback(tx: Tx, row: RolloutRecord, change: Change) -> None:
     if row.status == "rolled_back":
         return
     now = utc(change.now)
-    entry = st.current(session, row)
+    entry = tx.rollouts.current(row)
     if entry.exited_at is None:
-        st.close(entry, "rolled_back", list(change.reasons), now)
-    row.weight = 0.0
-    st.touch(row, now, "rolled_back")
-    _audit(session, release, row, "rollout.rolled_back", change, {"stage": entry.stage})
+        tx.rollouts.close(row, "rolled_back", list(change.reasons), now)
+    row = tx.rollouts.touch(row, now, status="rolled_back", weight=0.0)
+    _audit(tx, row, "rollout.rolled_back", change, {"stage": entry.stage})
 
 
-def _require_active(row: RolloutRow, verb: str) -> None:
+def _require_active(row: RolloutRecord, verb: str) -> None:
     if row.status not in st.ACTIVE:
         raise UsageError(f"cannot {verb}: the rollout is {row.status}")
 
@@ -331,12 +303,7 @@ def _refuse_if_blocked(guards: Guards, release: str, stage: Stage) -> None:
 
 
 def _audit(
-    session: Session,
-    release: Release,
-    row: RolloutRow,
-    action: str,
-    change: Change,
-    extra: dict[str, Any],
+    tx: Tx, row: RolloutRecord, action: str, change: Change, extra: dict[str, Any]
 ) -> None:
     payload = {
         "stage_index": row.stage_index,
@@ -347,4 +314,4 @@ def _audit(
         **change.details,
         **extra,
     }
-    append_in(session, change.actor, action, release.name, payload)
+    append_in(tx, change.actor, action, row.release, payload)

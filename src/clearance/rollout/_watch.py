@@ -20,7 +20,6 @@ from clearance.errors import ConflictError, UsageError
 from clearance.governance import append_in
 from clearance.policy import Policy, Stage
 from clearance.rollout import _controller as ctl
-from clearance.rollout import _state as st
 from clearance.rollout._clock import utc
 from clearance.rollout._guards import Guards
 from clearance.rollout._monitor import Decision, Firing, Monitor
@@ -150,18 +149,15 @@ class Controller:
         if tool in self.guards.disabled_tools():
             return
         self.guards.disable_tool(tool, self.actor)
-        with self.store.session(exclusive=True) as session:
+        with self.store.transaction(exclusive=True) as tx:
             payload = {"tool": tool, "trigger": firing.trigger, "reasons": [firing.reason]}
-            append_in(session, self.actor, "rollout.tool_disabled", state.release, payload)
+            append_in(tx, self.actor, "rollout.tool_disabled", state.release, payload)
 
     def _notify_once(self, state: RolloutState, firing: Firing) -> None:
-        with self.store.session(exclusive=True) as session:
-            _, row = st.require(session, state.release)
-            entry = st.current(session, row)
-            done = list(entry.reasons.get("notified", []))
-            if firing.trigger in done:
+        with self.store.transaction(exclusive=True) as tx:
+            rollout = tx.rollouts.get(state.release)
+            if not tx.rollouts.mark_notified(rollout, firing.trigger):
                 return
-            entry.reasons = {**entry.reasons, "notified": [*done, firing.trigger]}
         delivered, detail = self._send(state, "trigger_fired", [firing.reason])
         payload = {
             "trigger": firing.trigger,
@@ -169,8 +165,8 @@ class Controller:
             "detail": detail,
             "reasons": [firing.reason],
         }
-        with self.store.session(exclusive=True) as session:
-            append_in(session, self.actor, "rollout.notified", state.release, payload)
+        with self.store.transaction(exclusive=True) as tx:
+            append_in(tx, self.actor, "rollout.notified", state.release, payload)
 
     def _announce(self, state: RolloutState, event: str, reasons: list[str]) -> None:
         if self.notifier is not None or self.policy.rollout.webhook:

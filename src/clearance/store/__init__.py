@@ -1,5 +1,6 @@
 """The store: SQLAlchemy tables, Alembic migrations, SQLite by default or PostgreSQL."""
 
+from clearance.store._audit import AuditLog, AuditRecord, CheckpointRecord
 from clearance.store._engine import DEFAULT_URL, HEAD_REVISION, Store, database_url, open_store
 from clearance.store._releases import ReleaseNotFound, ReleaseRecord
 from clearance.store._tables import (
@@ -31,8 +32,11 @@ __all__ = [
     "Approval",
     "AuditCheckpoint",
     "AuditEvent",
+    "AuditLog",
+    "AuditRecord",
     "Base",
     "Check",
+    "CheckpointRecord",
     "DataRequest",
     "EvalRun",
     "GateResult",
