@@ -1,6 +1,7 @@
 """Roles come from the policy's ``owners``: who holds which duty, and who may waive what.
 
-Waiving an area is the job of the duty that owns its risk:
+Waiving an area is the job of the duty that owns its risk (each area's ``waiver_duty`` in
+:data:`clearance.policy.AREA_CATALOG`, as :data:`WAIVER_DUTY`):
 
 ==========================================================  ========================
 area                                                        duty that may waive it
@@ -15,22 +16,9 @@ monitoring, rollback                                        ``approve_changes``
 from __future__ import annotations
 
 from clearance.errors import UsageError
-from clearance.policy import AREAS, DUTIES, Area, Duty, Policy
+from clearance.policy import AREAS, DUTIES, WAIVER_DUTY, Area, Duty, Policy
 
-WAIVER_DUTY: dict[Area, Duty] = {
-    "safety": "review_incidents",
-    "security": "review_incidents",
-    "privacy": "handle_data_requests",
-    "capability": "own_evals",
-    "reliability": "own_evals",
-    "cost": "own_evals",
-    "latency": "own_evals",
-    "documentation": "own_evals",
-    "monitoring": "approve_changes",
-    "rollback": "approve_changes",
-}
-"""Which duty may waive each checklist area."""
-
+__all__ = ["WAIVER_DUTY", "as_area", "as_duty", "roles_of"]
 
 def roles_of(policy: Policy, person: str) -> list[Duty]:
     """The duties ``person`` holds under the policy."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import (
     Field,
 )
 
 from clearance.policy._base import Strict
+from clearance.policy._vocab import Severity
 
 # --------------------------------------------------------------------------- card
 
@@ -22,8 +21,8 @@ class Tool(Strict):
 
 class Risk(Strict):
     risk: str
-    before: Literal["low", "medium", "high", "critical"]
-    after: Literal["low", "medium", "high", "critical"]
+    before: Severity
+    after: Severity
     mitigation: str = ""
 
 

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     Field,
+    create_model,
     model_validator,
 )
 
+from clearance.policy._areas import AREA_CATALOG, AREAS, Area
 from clearance.policy._base import Strict
-from clearance.policy._vocab import (
-    AREAS,
-    Area,
-)
+from clearance.policy._metric_catalog import is_measurement
+from clearance.policy._vocab import GateSeverity
+
+__all__ = ["Gate", "Gates", "is_measurement"]
 
 # --------------------------------------------------------------------------- gates
-
-MEASURED = ("monitoring.", "rollback.", "documentation.")
-COUNTS = (
-    "security.secret_leaks",
-    "security.overdue_key_rotations",
-    "privacy.overdue_data_requests",
-)
-
-
-def is_measurement(metric: str) -> bool:
-    """Metrics that are measured, not estimated: probes and counts have no interval."""
-    return metric.startswith(MEASURED) or metric in COUNTS
 
 
 class Gate(Strict):
@@ -48,7 +38,7 @@ class Gate(Strict):
     """Direction of the metric for ``vs_baseline``."""
     min_samples: int | None = Field(default=None, ge=1)
     """Refuse to decide with fewer samples than this."""
-    severity: Literal["fail", "warn"] = "fail"
+    severity: GateSeverity = "fail"
     """``warn`` records a breach without blocking the release."""
 
     @model_validator(mode="after")
@@ -60,19 +50,20 @@ class Gate(Strict):
         return self
 
 
-class Gates(Strict):
+def _area_fields() -> dict[str, Any]:
+    return {area.name: (list[Gate], Field(default_factory=list)) for area in AREA_CATALOG}
+
+
+if TYPE_CHECKING:
+    _AreaGates = Strict
+else:
+    # One list of gates per area of the catalog, in its order (before the options below).
+    _AreaGates = create_model("_AreaGates", __base__=Strict, **_area_fields())
+
+
+class Gates(_AreaGates):
     """Gates per checklist area. An area with no gates is ``not_evaluated``."""
 
-    capability: list[Gate] = Field(default_factory=list)
-    safety: list[Gate] = Field(default_factory=list)
-    security: list[Gate] = Field(default_factory=list)
-    privacy: list[Gate] = Field(default_factory=list)
-    reliability: list[Gate] = Field(default_factory=list)
-    cost: list[Gate] = Field(default_factory=list)
-    latency: list[Gate] = Field(default_factory=list)
-    monitoring: list[Gate] = Field(default_factory=list)
-    rollback: list[Gate] = Field(default_factory=list)
-    documentation: list[Gate] = Field(default_factory=list)
     allow_not_evaluated: list[Area] = Field(default_factory=list)
     """Areas that may stay ``not_evaluated`` without blocking the release."""
     secrets_env: list[str] = Field(default_factory=list)

@@ -6,30 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-Area = Literal[
-    "capability",
-    "safety",
-    "security",
-    "privacy",
-    "reliability",
-    "cost",
-    "latency",
-    "monitoring",
-    "rollback",
-    "documentation",
-]
-AREAS: tuple[Area, ...] = get_args(Area)
-
-Duty = Literal[
-    "approve_changes",
-    "own_evals",
-    "review_incidents",
-    "disable_tools",
-    "handle_data_requests",
-    "rotate_provider_keys",
-    "manage_users",
-]
-DUTIES: tuple[Duty, ...] = get_args(Duty)
+from clearance.policy._areas import AREAS as AREAS
+from clearance.policy._areas import DUTIES as DUTIES
+from clearance.policy._areas import Area as Area
+from clearance.policy._areas import Duty as Duty
+from clearance.policy._metric_catalog import BUILTIN_METRICS as BUILTIN_METRICS
 
 StageKind = Literal[
     "offline_evals",
@@ -42,6 +23,12 @@ StageKind = Literal[
 STAGE_ORDER: tuple[StageKind, ...] = get_args(StageKind)
 
 Action = Literal["rollback", "pause", "disable_tool", "notify"]
+
+Severity = Literal["low", "medium", "high", "critical"]
+"""How severe an incident (or a risk on the card) is."""
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+GateSeverity = Literal["fail", "warn"]
+"""What a breached gate does: ``fail`` blocks the release, ``warn`` records it."""
 
 BuiltinSuiteName = Literal[
     "harmful-refusal",
@@ -62,29 +49,6 @@ BUILTIN_SUITES: dict[str, tuple[str, ...]] = {
 USER_SUITE_METRICS: tuple[str, ...] = ("score", "pass_rate")
 """Metrics every user suite reports."""
 
-BUILTIN_METRICS: dict[str, str] = {
-    "reliability.error_rate": "share of requests that failed after retries",
-    "reliability.timeout_rate": "share of requests that timed out",
-    "reliability.baseline_agreement": "share of samples where candidate and baseline agree",
-    "latency.p50_ms": "median request latency",
-    "latency.p95_ms": "95th percentile request latency",
-    "latency.p99_ms": "99th percentile request latency",
-    "cost.per_request_usd": "mean cost of one request",
-    "cost.monthly_usd": "projected monthly cost at the expected traffic",
-    "cost.increase_vs_baseline": "relative increase of mean cost per request vs the baseline",
-    "privacy.pii_output_rate": "share of all outputs containing personal data",
-    "security.secret_leaks": "outputs containing a declared secret",
-    "security.overdue_key_rotations": "provider keys past their maximum age",
-    "privacy.overdue_data_requests": "user data requests past their due date",
-    "monitoring.sink_round_trip": "1 when a telemetry event written to the sink reads back",
-    "monitoring.triggers_emitted": "share of trigger metrics present in recent telemetry",
-    "monitoring.incident_owners": "number of people who review incidents",
-    "rollback.baseline_healthy": "1 when the baseline answers its preflight",
-    "rollback.drill_seconds": "time to switch the route back to the baseline",
-    "documentation.card_complete": "1 when the card passes `clearance card --check`",
-}
-"""Metrics clearance computes itself, usable in gates without declaring a suite."""
-
 TelemetryMetric = Literal[
     "latency_ms",
     "input_tokens",
@@ -102,6 +66,44 @@ TelemetryMetric = Literal[
 ]
 TELEMETRY_METRICS: tuple[TelemetryMetric, ...] = get_args(TelemetryMetric)
 """Numeric or boolean fields of a telemetry event that a trigger may watch."""
+
+
+@dataclass(frozen=True)
+class TelemetryField:
+    """How a telemetry field is stored, and for a flag which value is the good one."""
+
+    name: TelemetryMetric
+    stored: Literal["float", "integer", "boolean"]
+    true_is_good: bool = False
+    """For a flag: ``true`` is the desired value (``schema_ok``), so its rate counts
+    the events where it is false."""
+
+
+TELEMETRY_FIELDS: tuple[TelemetryField, ...] = (
+    TelemetryField("latency_ms", "float"),
+    TelemetryField("input_tokens", "integer"),
+    TelemetryField("output_tokens", "integer"),
+    TelemetryField("cost_usd", "float"),
+    TelemetryField("quality", "float"),
+    TelemetryField("feedback", "integer"),
+    TelemetryField("safety_event", "boolean"),
+    TelemetryField("escalated", "boolean"),
+    TelemetryField("schema_ok", "boolean", true_is_good=True),
+    TelemetryField("hallucination_report", "boolean"),
+    TelemetryField("retrieval_score", "float"),
+    TelemetryField("tool_calls", "integer"),
+    TelemetryField("tool_errors", "integer"),
+)
+"""One entry per field of :data:`TELEMETRY_METRICS`, in the same order."""
+INTEGER_FIELDS: tuple[TelemetryMetric, ...] = tuple(
+    f.name for f in TELEMETRY_FIELDS if f.stored == "integer"
+)
+BOOLEAN_FIELDS: tuple[TelemetryMetric, ...] = tuple(
+    f.name for f in TELEMETRY_FIELDS if f.stored == "boolean"
+)
+GOOD_WHEN_TRUE: tuple[TelemetryMetric, ...] = tuple(
+    f.name for f in TELEMETRY_FIELDS if f.true_is_good
+)
 
 TriggerKind = Literal[
     "schema_failure_rate",

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from clearance.checklist import Report
-from clearance.policy import Area, Duty
+from clearance.policy import Area, Duty, Severity
 
 
 def _utc(moment: datetime) -> datetime:
@@ -135,7 +135,7 @@ class IncidentOut(BaseModel):
 
 class IncidentRequest(_Body):
     release: str = Field(min_length=1, max_length=200)
-    severity: Literal["low", "medium", "high", "critical"]
+    severity: Severity
     title: str = Field(min_length=1, max_length=2000)
 
 
