@@ -16,7 +16,8 @@ from clearance.checklist import Evidence, Side, decide
 from clearance.governance._audit import GENESIS, entry_hash
 from clearance.policy import Policy, load_policy
 from clearance.release import record
-from clearance.store import AuditEvent, Store
+from clearance.store import Store
+from clearance.store._tables import AuditEvent
 
 OWNERS: dict[str, Any] = {
     "approve_changes": {"people": ["alice", "bob", "carol"], "min_approvals": 2},

@@ -20,7 +20,8 @@ from clearance.errors import NotFoundError, PermissionDenied, UsageError
 from clearance.governance import Checkpoint
 from clearance.governance._keys import key_id
 from clearance.policy import Policy
-from clearance.store import AuditCheckpoint, AuditEvent, Store, Waiver
+from clearance.store import Store
+from clearance.store._tables import AuditCheckpoint, AuditEvent, Waiver
 
 R = "bot@v2"
 Rewrite = Callable[[Store, int], None]

@@ -11,7 +11,8 @@ from clearance import governance
 from clearance.errors import PermissionDenied
 from clearance.policy import Policy
 from clearance.release import GovernanceGuards
-from clearance.store import Incident, Store
+from clearance.store import Store
+from clearance.store._tables import Incident
 
 R = "bot@v2"
 

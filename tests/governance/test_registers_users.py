@@ -9,7 +9,8 @@ import pytest
 from clearance import governance
 from clearance.errors import NotFoundError, PermissionDenied, UsageError
 from clearance.policy import Policy
-from clearance.store import Store, User
+from clearance.store import Store
+from clearance.store._tables import User
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

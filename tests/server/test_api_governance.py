@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from clearance.store import AuditEvent, Store
+from clearance.store import Store
+from clearance.store._tables import AuditEvent
 
 
 def test_approval_roles_and_separation_of_duties(

@@ -33,10 +33,6 @@ def _day(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 tools_app = typer.Typer(help="Kill switches for the system's tools.", no_args_is_help=True)
 
 
@@ -204,7 +200,7 @@ def data_add(
         row = governance.add_data_request(
             store, request_id, kind, actor(as_), received=got, due=until
         )
-    out(f"data request {request_id} recorded, due {_day(_aware(row.due_at))}")
+    out(f"data request {request_id} recorded, due {_day(row.due_at)}")
 
 
 @data_app.command("close")

@@ -23,7 +23,6 @@ from clearance.cli._common import (
 )
 from clearance.cli._ops_cmds import (
     CheckOpt,
-    _aware,
     _day,
     data_app,
     incident_app,
@@ -31,17 +30,18 @@ from clearance.cli._ops_cmds import (
     tools_app,
 )
 from clearance.cli._safe import SafeTable as Table
+from clearance.common import utc
 
 if TYPE_CHECKING:
     from clearance import governance
     from clearance.policy import Policy
-    from clearance.store import Incident
+    from clearance.store import IncidentRecord
 else:
     governance = LazyModule("clearance.governance")
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return _aware(moment).astimezone(UTC).isoformat(timespec="seconds") if moment else None
+    return utc(moment).isoformat(timespec="seconds") if moment else None
 
 
 def _when(iso: str | None) -> str:
@@ -105,7 +105,7 @@ def incident_list(
     emit_listing(fmt, records, lambda: _incidents_table(records))
 
 
-def _incident(policy: Policy | None, row: Incident) -> dict[str, Any]:
+def _incident(policy: Policy | None, row: IncidentRecord) -> dict[str, Any]:
     confirmed = governance.is_confirmed(policy, row)
     return {
         "id": row.id,
@@ -204,7 +204,7 @@ def data_list(
             "received_at": _iso(r.received_at),
             "due_at": _iso(r.due_at),
             "closed_at": _iso(r.closed_at),
-            "overdue": r.closed_at is None and _aware(r.due_at) < now,
+            "overdue": r.closed_at is None and utc(r.due_at) < now,
         }
         for r in rows
     ]

@@ -10,25 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from datetime import UTC, datetime
 
 from clearance.errors import PermissionDenied, UsageError
 from clearance.governance._audit import append_in
-from clearance.governance._common import (
-    now_utc,
-    release_row,
-    row_content_hash,
-    same_policy,
-    utc,
-    writing,
-)
+from clearance.governance._common import row_content_hash, same_policy
 from clearance.governance._roles import as_duty
 from clearance.governance._rules import authorize
 from clearance.policy import Duty, Policy
-from clearance.store import Approval, Release, Store, Tx
+from clearance.store import ApprovalRecord, ReleaseRecord, Store, Tx
 
 
 @dataclass(frozen=True)
@@ -47,30 +37,25 @@ class ApprovalInfo:
 def approve(store: Store, policy: Policy, release: str, role: str, actor: str) -> ApprovalInfo:
     """Record ``actor``'s approval of ``release`` in ``role`` (a duty name)."""
     duty = as_duty(role)
-    with writing(store) as session:
-        row = release_row(session, release)
+    with store.transaction(exclusive=True) as tx:
+        row = tx.releases.get(release)
         same_policy(policy, row)
         _may_approve(policy, row, duty, actor)
         current = row_content_hash(row)
-        _void_stale(session, row, current, actor)
-        if any(a.approver == actor and a.role == duty for a in _valid(session, row, current)):
+        _void_stale(tx, row, current, actor)
+        if any(a.approver == actor and a.role == duty for a in _valid(tx, row, current)):
             raise UsageError(
                 f"{actor} has already approved '{release}' as {duty} for this evidence",
                 fix="nothing to do; a different person must give any further approval",
             )
-        now = now_utc()
-        session.add(
-            Approval(
-                release_id=row.id, role=duty, approver=actor, content_hash=current, created_at=now
-            )
-        )
-        append_in(
-            Tx(session), actor, "approval.granted", release, {"role": duty, "content_hash": current}
-        )
+        now = datetime.now(UTC)
+        tx.governance.add_approval(row.id, duty, actor, current, now)
+        payload = {"role": duty, "content_hash": current}
+        append_in(tx, actor, "approval.granted", release, payload)
     return ApprovalInfo(release, duty, actor, current, now, True)
 
 
-def _may_approve(policy: Policy, row: Release, duty: Duty, actor: str) -> None:
+def _may_approve(policy: Policy, row: ReleaseRecord, duty: Duty, actor: str) -> None:
     authors = {row.created_by, row.evidence_changed_by} - {None}
     if actor in authors:
         raise PermissionDenied(
@@ -81,28 +66,17 @@ def _may_approve(policy: Policy, row: Release, duty: Duty, actor: str) -> None:
     authorize(policy, actor, "approve", duty=duty, subject=row.name)
 
 
-def _valid(session: Session, row: Release, current: str) -> list[Approval]:
-    query = select(Approval).where(Approval.release_id == row.id).order_by(Approval.id)
-    return [a for a in session.scalars(query) if a.content_hash == current and a.voided_at is None]
+def _valid(tx: Tx, row: ReleaseRecord, current: str) -> list[ApprovalRecord]:
+    given = tx.governance.approvals(row.id)
+    return [a for a in given if a.content_hash == current and a.voided_at is None]
 
 
-def _void_stale(session: Session, row: Release, current: str, actor: str) -> int:
-    stale = list(
-        session.scalars(
-            select(Approval).where(
-                Approval.release_id == row.id,
-                Approval.voided_at.is_(None),
-                Approval.content_hash != current,
-            )
-        )
-    )
+def _void_stale(tx: Tx, row: ReleaseRecord, current: str, actor: str) -> int:
+    stale = tx.governance.void_approvals(row.id, current, datetime.now(UTC))
     if not stale:
         return 0
-    now = now_utc()
-    for approval in stale:
-        approval.voided_at = now
     append_in(
-        Tx(session),
+        tx,
         actor,
         "approval.voided",
         row.name,
@@ -114,46 +88,41 @@ def _void_stale(session: Session, row: Release, current: str, actor: str) -> int
 def void_stale_approvals_in(tx: Tx, release: str, actor: str = "clearance") -> int:
     """Stamp ``voided_at`` on approvals given for an earlier content hash of ``release``,
     inside the caller's exclusive transaction (the release layer calls it after a check)."""
-    session = tx._session
-    row = release_row(session, release)
-    return _void_stale(session, row, row_content_hash(row), actor)
+    row = tx.releases.get(release)
+    return _void_stale(tx, row, row_content_hash(row), actor)
 
 
 def void_stale_approvals(store: Store, release: str, actor: str = "clearance") -> int:
     """:func:`void_stale_approvals_in` in its own transaction."""
-    with writing(store) as session:
-        return void_stale_approvals_in(Tx(session), release, actor)
+    with store.transaction(exclusive=True) as tx:
+        return void_stale_approvals_in(tx, release, actor)
 
 
 def approvals(store: Store, release: str, *, valid_only: bool = True) -> list[ApprovalInfo]:
     """Approvals of ``release`` in the order given; only those that still count by default."""
-    with store.session() as session:
-        row = release_row(session, release)
+    with store.transaction() as tx:
+        row = tx.releases.get(release)
         current = row_content_hash(row)
-        rows = session.scalars(
-            select(Approval).where(Approval.release_id == row.id).order_by(Approval.id)
-        )
-        infos = [_info(release, a, current) for a in rows]
+        infos = [_info(release, a, current) for a in tx.governance.approvals(row.id)]
     return [a for a in infos if a.valid] if valid_only else infos
 
 
-def _info(release: str, a: Approval, current: str) -> ApprovalInfo:
+def _info(release: str, a: ApprovalRecord, current: str) -> ApprovalInfo:
     valid = a.content_hash == current and a.voided_at is None
-    voided = utc(a.voided_at) if a.voided_at else None
     return ApprovalInfo(
-        release, a.role, a.approver, a.content_hash, utc(a.created_at), valid, voided
+        release, a.role, a.approver, a.content_hash, a.created_at, valid, a.voided_at
     )
 
 
 def policy_mismatch(store: Store, policy: Policy, release: str) -> str | None:
     """Why ``policy`` may not steer ``release`` (it is not the policy the release was
     checked with: someone could have removed a stage's approvals locally), or None."""
-    with store.session() as session:
-        row = release_row(session, release)
-        try:
-            same_policy(policy, row)
-        except UsageError as exc:
-            return exc.message
+    with store.transaction() as tx:
+        row = tx.releases.get(release)
+    try:
+        same_policy(policy, row)
+    except UsageError as exc:
+        return exc.message
     return None
 
 
@@ -163,9 +132,9 @@ def missing_approvals(
     """What is still missing before ``release`` has the approvals ``duties`` need, one
     readable line per duty short of its ``min_approvals``; empty when all are in."""
     valid = approvals(store, release)
-    with store.session() as session:
-        row = release_row(session, release)
-        authors = {row.created_by, row.evidence_changed_by} - {None}
+    with store.transaction() as tx:
+        row = tx.releases.get(release)
+    authors = {row.created_by, row.evidence_changed_by} - {None}
     return [
         line
         for duty in dict.fromkeys(as_duty(d) for d in duties)

@@ -17,7 +17,6 @@ hashes after it; a full walk (the CLI default, ``?full=true`` on the API) sees t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import weakref
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from clearance.common import canonical_json, canonical_sha256
 from clearance.errors import ConflictError
 from clearance.governance._identity import IDENTITY_KEY, current_channel
 from clearance.store import AuditRecord, Store, Tx
@@ -88,15 +88,10 @@ _memos: weakref.WeakKeyDictionary[Store, _Memo] = weakref.WeakKeyDictionary()
 _memo_lock = threading.Lock()
 
 
-def canonical(value: Any) -> str:
-    """The canonical JSON text that is hashed: sorted keys, no spaces, UTF-8 as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def entry_hash(
     seq: int, ts: str, actor: str, action: str, subject: str, payload_text: str, prev_hash: str
 ) -> str:
-    body = canonical(
+    return canonical_sha256(
         {
             "seq": seq,
             "ts": ts,
@@ -107,7 +102,6 @@ def entry_hash(
             "prev_hash": prev_hash,
         }
     )
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def append(
@@ -118,7 +112,7 @@ def append(
     payload: Mapping[str, Any] | None = None,
 ) -> Entry:
     """Append one entry and return it. Safe under concurrent writers."""
-    payload_text = canonical(_stamped(payload))
+    payload_text = canonical_json(_stamped(payload))
     for attempt in range(_RETRIES):
         try:
             with store.transaction(exclusive=True) as tx:
@@ -137,7 +131,7 @@ def append_in(
     payload: Mapping[str, Any] | None = None,
 ) -> Entry:
     """Append within a caller's exclusive transaction, so the entry commits with its action."""
-    return _append_locked(tx, actor, action, subject, canonical(_stamped(payload)))
+    return _append_locked(tx, actor, action, subject, canonical_json(_stamped(payload)))
 
 
 def _stamped(payload: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -7,23 +7,21 @@ and the approvals and waivers in force when it was exported.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
 
-from clearance.errors import NotFoundError
+from clearance.common import canonical_json, canonical_sha256, file_sha256, utc
 from clearance.governance._approvals import approvals
-from clearance.governance._audit import canonical, entries, head
-from clearance.governance._common import now_utc, release_row, row_content_hash, utc
+from clearance.governance._audit import entries, head
+from clearance.governance._common import row_content_hash
 from clearance.governance._dsse import envelope
 from clearance.governance._identity import IDENTITY_KEY
 from clearance.governance._waivers import active_waivers
-from clearance.store import Check, Release, Store
+from clearance.store import CheckNotFound, CheckRecord, ReleaseRecord, Store
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://clearance.dev/release/v1"
@@ -39,23 +37,19 @@ def export_bundle(
 ) -> dict[str, Any]:
     """The DSSE envelope (signed when ``key`` is given) of ``release``'s statement."""
     statement = release_statement(store, release, card=card, now=now)
-    return envelope(canonical(statement).encode(), key)
+    return envelope(canonical_json(statement).encode(), key)
 
 
 def release_statement(
     store: Store, release: str, *, card: Path | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
     """The in-toto Statement for ``release`` as a plain dict."""
-    with store.session() as session:
-        row = release_row(session, release)
-        check = session.scalars(
-            select(Check).where(Check.release_id == row.id).order_by(Check.id.desc()).limit(1)
-        ).first()
-        if check is None:
-            raise NotFoundError(
-                f"release '{release}' has no recorded check", fix="run `clearance check`"
-            )
-        digest = row_content_hash(row)
+    with store.transaction() as tx:
+        row = tx.releases.get(release)
+        check = tx.runs.latest_check(release)
+    if check is None:
+        raise CheckNotFound(f"for release '{release}'")
+    digest = row_content_hash(row)
     predicate = _predicate(store, row, check, card, now)
     return {
         "_type": STATEMENT_TYPE,
@@ -66,10 +60,10 @@ def release_statement(
 
 
 def _predicate(
-    store: Store, row: Release, check: Check, card: Path | None, now: datetime | None
+    store: Store, row: ReleaseRecord, check: CheckRecord, card: Path | None, now: datetime | None
 ) -> dict[str, Any]:
     seq, chain_head = head(store)
-    moment = utc(now) if now else now_utc()
+    moment = utc(now) if now else datetime.now(UTC)
     return {
         "release": row.name,
         "system": row.system,
@@ -80,7 +74,7 @@ def _predicate(
         "evidence_hash": row.evidence_hash,
         "check": {
             "created_at": utc(check.created_at).isoformat(),
-            "report_sha256": hashlib.sha256(canonical(check.report).encode()).hexdigest(),
+            "report_sha256": canonical_sha256(check.report),
         },
         "areas": [_area(a) for a in check.report.get("areas", [])],
         "card": _card(card),
@@ -134,10 +128,6 @@ def _card(path: Path | None) -> dict[str, str] | None:
     if path is None or not path.is_file():
         return None
     return {"path": path.name, "sha256": file_sha256(path)}
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_bundle(bundle: dict[str, Any], path: Path) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from clearance.governance._bundle import PREDICATE_TYPE, STATEMENT_TYPE, file_sha256
+from clearance.common import file_sha256
+from clearance.governance._bundle import PREDICATE_TYPE, STATEMENT_TYPE
 from clearance.governance._common import content_hash
 from clearance.governance._dsse import IN_TOTO_PAYLOAD, payload_of, signed_by
 

@@ -31,21 +31,19 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import func, select
 
+from clearance.common import canonical_json
 from clearance.errors import DataError, UsageError
 from clearance.governance._audit import (
     GENESIS,
     Position,
     Verification,
     append_in,
-    canonical,
     head,
     verify,
 )
-from clearance.governance._common import writing
 from clearance.governance._keys import key_id, signature_ok
-from clearance.store import AuditCheckpoint, AuditEvent, Store, Tx
+from clearance.store import Store
 
 _DOMAIN_V1 = "clearance.audit.checkpoint/v1"
 _DOMAIN = "clearance.audit.checkpoint/v2"
@@ -80,7 +78,7 @@ class Checkpoint:
         }
         if self.count is not None:
             body["count"] = self.count
-        return canonical(body).encode()
+        return canonical_json(body).encode()
 
     def to_json(self) -> str:
         body: dict[str, Any] = {
@@ -103,16 +101,14 @@ class Checkpoint:
 def checkpoint(store: Store, key: Ed25519PrivateKey, actor: str = "clearance") -> Checkpoint:
     """Sign the current chain head and entry count, store the checkpoint, and log that
     it was made."""
-    with writing(store) as session:
-        last = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-        ).first()
-        seq, digest = (last.seq, last.hash) if last else (0, GENESIS)
-        count = int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+    with store.transaction(exclusive=True) as tx:
+        tx.audit.lock()
+        seq, digest = tx.audit.head() or (0, GENESIS)
+        count = tx.audit.count()
         ts = datetime.now(UTC).isoformat(timespec="microseconds")
         unsigned = Checkpoint(seq, digest, ts, key_id(key.public_key()), "", count)
         signature = base64.b64encode(key.sign(unsigned.message())).decode()
-        row = AuditCheckpoint(
+        stored = tx.audit.add_checkpoint(
             seq=seq,
             hash=digest,
             ts=ts,
@@ -121,22 +117,18 @@ def checkpoint(store: Store, key: Ed25519PrivateKey, actor: str = "clearance") -
             created_by=actor,
             count=count,
         )
-        session.add(row)
-        session.flush()
         payload = {"seq": seq, "hash": digest, "count": count}
-        append_in(Tx(session), actor, "audit.checkpoint", "audit", payload)
-        origin = _stored(row.id)
-    return Checkpoint(seq, digest, ts, unsigned.key_id, signature, count, origin)
+        append_in(tx, actor, "audit.checkpoint", "audit", payload)
+    return Checkpoint(seq, digest, ts, unsigned.key_id, signature, count, _stored(stored.id))
 
 
 def checkpoints(store: Store) -> list[Checkpoint]:
     """The checkpoints stored in the database, oldest first."""
-    with store.session() as session:
-        rows = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))
-        return [
-            Checkpoint(r.seq, r.hash, r.ts, r.key_id, r.signature, r.count, _stored(r.id))
-            for r in rows
-        ]
+    with store.transaction() as tx:
+        rows = tx.audit.checkpoints()
+    return [
+        Checkpoint(r.seq, r.hash, r.ts, r.key_id, r.signature, r.count, _stored(r.id)) for r in rows
+    ]
 
 
 def _stored(row_id: int) -> str:
@@ -290,11 +282,8 @@ def _anchor(signed: list[Checkpoint]) -> Position | None:
 def _hashes_at(store: Store, seqs: set[int]) -> dict[int, str]:
     if not seqs:
         return {}
-    with store.session() as session:
-        rows = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(seqs))
-        )
-        found = {row.seq: row.hash for row in rows}
+    with store.transaction() as tx:
+        found = tx.audit.hashes_at(seqs)
     return {0: GENESIS, **found}
 
 

@@ -1,64 +1,29 @@
-"""What the governance modules share: locked writing sessions, release lookup, time."""
+"""What the governance modules share: content hashes, policy sameness, reading times."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from clearance.errors import NotFoundError, UsageError
-from clearance.governance._audit import canonical
+from clearance.common import canonical_sha256, utc
+from clearance.errors import UsageError
 from clearance.policy import Policy
-from clearance.store import Release, Store, Tx
+from clearance.store import ReleaseRecord
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-@contextmanager
-def writing(store: Store) -> Iterator[Session]:
-    """An exclusive session that also holds the audit lock on PostgreSQL, so a
-    read-check-write governance action cannot interleave with another writer."""
-    with store.session(exclusive=True) as session:
-        Tx(session).audit.lock()
-        yield session
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def utc(moment: datetime) -> datetime:
-    """Aware UTC; SQLite hands back naive datetimes that were stored as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def release_row(session: Session, name: str) -> Release:
-    row = session.scalars(select(Release).where(Release.name == name)).first()
-    if row is None:
-        raise NotFoundError(
-            f"no release named '{name}'",
-            fix="run `clearance check` first; it records the release as system@version",
-        )
-    return row
-
-
 def content_hash(policy_hash: str, candidate_fingerprint: str, evidence_hash: str | None) -> str:
     """What an approval is bound to: SHA-256 over (policy, candidate, evidence) hashes."""
-    body = canonical([policy_hash, candidate_fingerprint, evidence_hash or ""])
-    return hashlib.sha256(body.encode()).hexdigest()
+    return canonical_sha256([policy_hash, candidate_fingerprint, evidence_hash or ""])
 
 
-def row_content_hash(row: Release) -> str:
+def row_content_hash(row: ReleaseRecord) -> str:
     return content_hash(row.policy_hash, row.candidate_fingerprint, row.evidence_hash)
 
 
-def same_policy(policy: Policy, row: Release) -> None:
+def same_policy(policy: Policy, row: ReleaseRecord) -> None:
     """Refuse to act on a release with a policy other than the one it was checked with,
     so nobody can add themselves to the owners locally and then approve or waive."""
     digest = policy.source.digest if policy.source is not None else ""
@@ -73,7 +38,7 @@ def same_policy(policy: Policy, row: Release) -> None:
 def parse_when(value: str, *, now: datetime | None = None, end_of_day: bool = True) -> datetime:
     """An ISO date (the end of that day in UTC, or its start with ``end_of_day=False``),
     an ISO datetime (UTC if no offset), or a duration from now: ``30m``, ``12h``, ``14d``."""
-    now = now or now_utc()
+    now = now or datetime.now(UTC)
     match = _DURATION.match(value)
     if match:
         return now + timedelta(**{_UNITS[match[2]]: int(match[1])})
@@ -91,7 +56,7 @@ def parse_when(value: str, *, now: datetime | None = None, end_of_day: bool = Tr
 
 
 def parse_future(value: str, *, now: datetime | None = None) -> datetime:
-    now = now or now_utc()
+    now = now or datetime.now(UTC)
     moment = parse_when(value, now=now)
     if moment <= now:
         raise UsageError(

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
-
-from sqlalchemy import select, update
+from datetime import UTC, datetime, timedelta
 
 from clearance.governance._audit import append_in
-from clearance.governance._common import now_utc, utc, writing
 from clearance.governance._users import authenticate
-from clearance.store import Store, Tx, User, WebSession
+from clearance.store import Store
 
 SESSION_SECONDS = 8 * 3600
 """How long a dashboard session lasts from sign-in."""
@@ -38,18 +35,11 @@ def start_session(
     if user is None:
         return None
     secret = _PREFIX + secrets.token_urlsafe(32)
-    now = now_utc()
-    with writing(store) as session:
-        session.add(
-            WebSession(
-                id_hash=_digest(secret),
-                user=user,
-                created_at=now,
-                expires_at=now + timedelta(seconds=seconds),
-                ended_at=None,
-            )
-        )
-        append_in(Tx(session), user, "session.started", f"user:{user}", {"expires_s": seconds})
+    now = datetime.now(UTC)
+    with store.transaction(exclusive=True) as tx:
+        expires = now + timedelta(seconds=seconds)
+        tx.governance.add_web_session(_digest(secret), user, now, expires)
+        append_in(tx, user, "session.started", f"user:{user}", {"expires_s": seconds})
     return user, secret
 
 
@@ -58,33 +48,26 @@ def session_user(store: Store, secret: str) -> str | None:
     user's token was revoked since."""
     if not secret.startswith(_PREFIX):
         return None
-    with store.session() as session:
-        row = session.get(WebSession, _digest(secret))
-        if row is None or row.ended_at is not None or utc(row.expires_at) <= now_utc():
+    with store.transaction() as tx:
+        row = tx.governance.web_session(_digest(secret))
+        if row is None or row.ended_at is not None or row.expires_at <= datetime.now(UTC):
             return None
-        revoked = session.scalar(select(User.revoked_at).where(User.name == row.user))
-        known = session.scalar(select(User.id).where(User.name == row.user))
-    return row.user if known is not None and revoked is None else None
+        user = tx.governance.find_user(row.user)
+    return row.user if user is not None and user.revoked_at is None else None
 
 
 def end_session(store: Store, secret: str) -> None:
     """Log out: the session is refused from now on, in every worker."""
     if not secret.startswith(_PREFIX):
         return
-    with writing(store) as session:
-        row = session.get(WebSession, _digest(secret))
-        if row is None or row.ended_at is not None:
+    with store.transaction(exclusive=True) as tx:
+        row = tx.governance.end_web_session(_digest(secret), datetime.now(UTC))
+        if row is None:
             return
-        row.ended_at = now_utc()
-        append_in(Tx(session), row.user, "session.ended", f"user:{row.user}", {})
+        append_in(tx, row.user, "session.ended", f"user:{row.user}", {})
 
 
 def end_sessions_of(store: Store, user: str) -> int:
     """End every live session of ``user`` (their token was revoked or replaced)."""
-    with writing(store) as session:
-        result = session.execute(
-            update(WebSession)
-            .where(WebSession.user == user, WebSession.ended_at.is_(None))
-            .values(ended_at=now_utc())
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+    with store.transaction(exclusive=True) as tx:
+        return tx.governance.end_web_sessions_of(user, datetime.now(UTC))

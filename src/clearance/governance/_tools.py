@@ -6,14 +6,13 @@ asks per request sees a switch flipped by another process immediately, with no c
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime
 
 from clearance.errors import PermissionDenied, UsageError
 from clearance.governance._audit import append_in
-from clearance.governance._common import now_utc, writing
 from clearance.governance._rules import authorize
 from clearance.policy import Policy
-from clearance.store import Store, ToolSwitch, Tx
+from clearance.store import Store, ToolSwitchRecord
 
 
 def disable_tool(
@@ -45,31 +44,28 @@ def enable_tool(store: Store, policy: Policy, name: str, actor: str, *, reason: 
 
 def disabled_tools(store: Store) -> set[str]:
     """Names of the tools switched off right now (read fresh on every call)."""
-    with store.session() as session:
-        return set(session.scalars(select(ToolSwitch.name).where(ToolSwitch.disabled)))
+    with store.transaction() as tx:
+        return tx.governance.disabled_tools()
 
 
-def tool_switches(store: Store) -> list[ToolSwitch]:
+def tool_switches(store: Store) -> list[ToolSwitchRecord]:
     """Every tool that has ever been switched, by name."""
-    with store.session() as session:
-        return list(session.scalars(select(ToolSwitch).order_by(ToolSwitch.name)))
+    with store.transaction() as tx:
+        return tx.governance.tool_switches()
 
 
 def _switch(
     store: Store, name: str, actor: str, *, disabled: bool, reason: str, trigger: str | None
 ) -> None:
-    with writing(store) as session:
-        row = session.get(ToolSwitch, name)
+    with store.transaction(exclusive=True) as tx:
+        row = tx.governance.find_tool_switch(name)
         if row is not None and row.disabled == disabled and trigger is not None:
             return  # a second controller acting on the same firing: already switched
-        if row is None:
-            row = ToolSwitch(name=name, changed_by=actor, changed_at=now_utc())
-            session.add(row)
-        row.disabled, row.reason = disabled, reason
-        row.changed_by, row.changed_at = actor, now_utc()
+        now = datetime.now(UTC)
+        tx.governance.set_tool_switch(name, disabled=disabled, reason=reason, by=actor, at=now)
         action = "tool.disabled" if disabled else "tool.enabled"
         payload = {"reason": reason, **({"trigger": trigger} if trigger else {})}
-        append_in(Tx(session), actor, action, f"tool:{name}", payload)
+        append_in(tx, actor, action, f"tool:{name}", payload)
 
 
 def _known_tool(policy: Policy, name: str) -> None:

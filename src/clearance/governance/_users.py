@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import UTC, datetime
 
-from sqlalchemy import select
-
-from clearance.errors import NotFoundError, UsageError
+from clearance.errors import UsageError
 from clearance.governance._audit import append_in
-from clearance.governance._common import now_utc, writing
 from clearance.governance._rules import authorize_recorded
 from clearance.policy import Policy
-from clearance.store import Store, Tx, User
+from clearance.store import Store, UserRecord
 
 _PREFIX = "clr_"
 
@@ -39,17 +37,13 @@ def create_user(store: Store, name: str, *, actor: str = "clearance", replace: b
     if not name.strip():
         raise UsageError("a user name must not be blank", fix="give a name such as 'alice'")
     token = _PREFIX + secrets.token_urlsafe(32)
-    with writing(store) as session:
-        row = session.scalars(select(User).where(User.name == name)).first()
-        if row is not None and not replace:
+    with store.transaction(exclusive=True) as tx:
+        if tx.governance.find_user(name) is not None and not replace:
             raise UsageError(
                 f"user '{name}' already exists", fix="pass --replace to issue a new token"
             )
-        if row is None:
-            row = User(name=name, created_by=actor, created_at=now_utc(), token_hash="")
-            session.add(row)
-        row.token_hash, row.revoked_at = _digest(token), None
-        append_in(Tx(session), actor, "user.token_issued", f"user:{name}", {"replaced": replace})
+        tx.governance.set_token(name, _digest(token), by=actor, at=datetime.now(UTC))
+        append_in(tx, actor, "user.token_issued", f"user:{name}", {"replaced": replace})
     return token
 
 
@@ -67,26 +61,22 @@ def remove_user(store: Store, policy: Policy, name: str, actor: str) -> None:
 
 def revoke_user(store: Store, name: str, *, actor: str = "clearance") -> None:
     """Stop ``name``'s token from authenticating."""
-    with writing(store) as session:
-        row = session.scalars(select(User).where(User.name == name)).first()
-        if row is None:
-            raise NotFoundError(f"no user named '{name}'", fix="see `clearance user list`")
-        row.revoked_at = now_utc()
-        append_in(Tx(session), actor, "user.revoked", f"user:{name}")
+    with store.transaction(exclusive=True) as tx:
+        tx.governance.revoke_user(name, datetime.now(UTC))
+        append_in(tx, actor, "user.revoked", f"user:{name}")
 
 
 def authenticate(store: Store, token: str) -> str | None:
     """The name of the user holding ``token``, or None if it is unknown or revoked."""
     if not token.startswith(_PREFIX):
         return None
-    with store.session() as session:
-        row = session.scalars(select(User).where(User.token_hash == _digest(token))).first()
+    with store.transaction() as tx:
+        row: UserRecord | None = tx.governance.user_by_token(_digest(token))
     # Lookup by hash: timing can only reveal the hash's prefix, which does not help forge it.
     return None if row is None or row.revoked_at is not None else row.name
 
 
 def users(store: Store) -> list[tuple[str, bool]]:
     """``(name, active)`` for every registered user."""
-    with store.session() as session:
-        rows = session.scalars(select(User).order_by(User.name))
-        return [(row.name, row.revoked_at is None) for row in rows]
+    with store.transaction() as tx:
+        return [(row.name, row.revoked_at is None) for row in tx.governance.users()]

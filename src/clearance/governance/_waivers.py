@@ -10,28 +10,18 @@ waiver is in force; the checklist, the bundle and the server all go through it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from clearance.common import utc
 from clearance.errors import NotFoundError, UsageError
 from clearance.governance._audit import append_in
-from clearance.governance._common import (
-    content_hash,
-    now_utc,
-    parse_future,
-    release_row,
-    same_policy,
-    utc,
-    writing,
-)
+from clearance.governance._common import content_hash, parse_future, same_policy
 from clearance.governance._refusals import recording_refusals
 from clearance.governance._roles import WAIVER_DUTY, as_area
 from clearance.governance._rules import authorize
 from clearance.policy import Area, Policy
-from clearance.store import Release, Store, Tx, Waiver
+from clearance.store import ReleaseNotFound, ReleaseRecord, Store, Tx, WaiverNotFound, WaiverRecord
 
 if TYPE_CHECKING:
     from clearance.checklist import WaiverInfo
@@ -57,28 +47,26 @@ def waive(
     duty = WAIVER_DUTY[known]
     if not reason.strip():
         raise UsageError("a waiver needs a reason", fix="pass --reason 'why this is acceptable'")
-    now = now_utc()
+    now = datetime.now(UTC)
     until = parse_future(expires, now=now) if isinstance(expires, str) else utc(expires)
     if until <= now:
         raise UsageError("the waiver's expiry is in the past", fix="give a future expiry")
-    with writing(store) as session:
-        row = release_row(session, release)
+    with store.transaction(exclusive=True) as tx:
+        row = tx.releases.get(release)
         same_policy(policy, row)
         authorize(policy, actor, "waive", area=known, subject=release)
-        session.add(
-            Waiver(
-                release_id=row.id,
-                area=known,
-                owner=actor,
-                role=duty,
-                reason=reason,
-                expires_at=until,
-                created_at=now,
-                binding=binding_of(row),
-            )
+        tx.governance.add_waiver(
+            row.id,
+            area=known,
+            owner=actor,
+            role=duty,
+            reason=reason,
+            expires_at=until,
+            created_at=now,
+            binding=binding_of(row),
         )
         payload = {"area": known, "role": duty, "reason": reason, "expires": until.isoformat()}
-        append_in(Tx(session), actor, "waiver.granted", release, payload)
+        append_in(tx, actor, "waiver.granted", release, payload)
     from clearance.checklist import WaiverInfo  # the report's type; imported when used
 
     return WaiverInfo(owner=actor, role=duty, reason=reason, expires=until.isoformat())
@@ -87,7 +75,7 @@ def waive(
 @recording_refusals("revoke_waiver")
 def revoke_waiver(
     store: Store, policy: Policy, release: str, waiver: int | str, actor: str, reason: str
-) -> list[Waiver]:
+) -> list[WaiverRecord]:
     """Revoke a waiver of ``release``: ``waiver`` is its id, or an area (then every
     waiver of that area in force is revoked). Only holders of the duty that may waive
     the area may revoke; the revocation is audited (``waiver.revoked``) and the waiver no
@@ -96,11 +84,11 @@ def revoke_waiver(
         raise UsageError(
             "a revocation needs a reason", fix="pass --reason 'why the waiver no longer holds'"
         )
-    now = now_utc()
-    with writing(store) as session:
-        row = release_row(session, release)
+    now = datetime.now(UTC)
+    with store.transaction(exclusive=True) as tx:
+        row = tx.releases.get(release)
         same_policy(policy, row)
-        targets, area = _targets(session, row, waiver, now)
+        targets, area = _targets(tx, row, waiver, now)
         authorize(policy, actor, "waiver.revoke", area=area, subject=release)
         for target in targets:
             if target.revoked_at is not None:
@@ -108,24 +96,19 @@ def revoke_waiver(
                     f"waiver {target.id} was already revoked by {target.revoked_by}",
                     fix="nothing to do: it is not in force",
                 )
-        for target in targets:
-            _revoke(session, release, target, actor, reason, now)
-    return targets
+        return [_revoke(tx, release, target, actor, reason, now) for target in targets]
 
 
 def _targets(
-    session: Session, release: Release, waiver: int | str, now: datetime
-) -> tuple[list[Waiver], Area]:
+    tx: Tx, release: ReleaseRecord, waiver: int | str, now: datetime
+) -> tuple[list[WaiverRecord], Area]:
     """The waivers ``waiver`` names (an id, or an area's waivers in force) and the area."""
-    rows = list(session.scalars(select(Waiver).where(Waiver.release_id == release.id)))
+    rows = tx.governance.waivers(release.id)
     if isinstance(waiver, int) or waiver.strip().isdigit():
         number = int(waiver)
         found = [w for w in rows if w.id == number]
         if not found:
-            raise NotFoundError(
-                f"release '{release.name}' has no waiver {number}",
-                fix=f"list them with `GET /v1/releases/{release.name}/waivers`",
-            )
+            raise WaiverNotFound(release.name, number)
         return found, as_area(found[0].area)
     area = as_area(waiver)
     current = binding_of(release)
@@ -139,19 +122,20 @@ def _targets(
 
 
 def _revoke(
-    session: Session, release: str, row: Waiver, actor: str, reason: str, now: datetime
-) -> None:
-    row.revoked_at, row.revoked_by, row.revoke_reason = now, actor, reason
+    tx: Tx, release: str, row: WaiverRecord, actor: str, reason: str, now: datetime
+) -> WaiverRecord:
+    revoked = tx.governance.revoke_waiver(release, row.id, actor, reason, now)
     payload = {"id": row.id, "area": row.area, "role": row.role, "owner": row.owner}
-    append_in(Tx(session), actor, "waiver.revoked", release, {**payload, "reason": reason})
+    append_in(tx, actor, "waiver.revoked", release, {**payload, "reason": reason})
+    return revoked
 
 
-def waiver_status(row: Waiver, binding: str, now: datetime | None = None) -> WaiverStatus:
+def waiver_status(row: WaiverRecord, binding: str, now: datetime | None = None) -> WaiverStatus:
     """Whether ``row`` is in force at ``now`` for the candidate and policy ``binding``
     (see :func:`waiver_binding`), and if not, why."""
     if row.revoked_at is not None:
         return "revoked"
-    if utc(row.expires_at) <= (utc(now) if now else now_utc()):
+    if row.expires_at <= (utc(now) if now else datetime.now(UTC)):
         return "expired"
     if row.binding is not None and row.binding != binding:
         return "other_candidate"
@@ -160,20 +144,17 @@ def waiver_status(row: Waiver, binding: str, now: datetime | None = None) -> Wai
 
 def waiver_statuses(
     store: Store, release: str, now: datetime | None = None
-) -> list[tuple[Waiver, WaiverStatus]]:
+) -> list[tuple[WaiverRecord, WaiverStatus]]:
     """Every waiver of ``release``, oldest first, with its status for the candidate the
     release was last checked with."""
     rows, recorded = _rows(store, release)
     if not recorded:
-        raise NotFoundError(
-            f"no release named '{release}'",
-            fix="run `clearance check` first; it records the release as system@version",
-        )
-    moment = now or now_utc()
+        raise ReleaseNotFound(release)
+    moment = now or datetime.now(UTC)
     return [(row, waiver_status(row, recorded, moment)) for row in sorted(rows, key=_id)]
 
 
-def _id(row: Waiver) -> int:
+def _id(row: WaiverRecord) -> int:
     return row.id
 
 
@@ -186,14 +167,14 @@ def active_waivers(
     describes the candidate being checked, when it is newer than the release's record."""
     from clearance.checklist import WaiverInfo  # the report's type; imported when used
 
-    moment = utc(now) if now else now_utc()
+    moment = utc(now) if now else datetime.now(UTC)
     active: dict[str, tuple[datetime, WaiverInfo]] = {}
     rows, recorded = _rows(store, release)
     current = binding or recorded
     for row in rows:
         if waiver_status(row, current, moment) != "in_force":
             continue
-        until = utc(row.expires_at)
+        until = row.expires_at
         if row.area not in active or until > active[row.area][0]:
             info = WaiverInfo(
                 owner=row.owner, role=row.role, reason=row.reason, expires=until.isoformat()
@@ -202,13 +183,10 @@ def active_waivers(
     return {area: info for area, (_, info) in active.items()}
 
 
-def waivers(store: Store, release: str) -> list[Waiver]:
+def waivers(store: Store, release: str) -> list[WaiverRecord]:
     """Every waiver ever given for ``release``, oldest first (for listings)."""
-    with store.session() as session:
-        row = release_row(session, release)
-        return list(
-            session.scalars(select(Waiver).where(Waiver.release_id == row.id).order_by(Waiver.id))
-        )
+    with store.transaction() as tx:
+        return tx.governance.waivers(tx.releases.get(release).id)
 
 
 def waiver_binding(policy_hash: str, candidate_fingerprint: str) -> str:
@@ -217,14 +195,13 @@ def waiver_binding(policy_hash: str, candidate_fingerprint: str) -> str:
     return content_hash(policy_hash, candidate_fingerprint, "")
 
 
-def binding_of(row: Release) -> str:
+def binding_of(row: ReleaseRecord) -> str:
     return waiver_binding(row.policy_hash, row.candidate_fingerprint)
 
 
-def _rows(store: Store, release: str) -> tuple[list[Waiver], str]:
-    with store.session() as session:
-        found = session.scalars(select(Release).where(Release.name == release)).first()
+def _rows(store: Store, release: str) -> tuple[list[WaiverRecord], str]:
+    with store.transaction() as tx:
+        found = tx.releases.find(release)
         if found is None:
             return [], ""
-        query = select(Waiver).where(Waiver.release_id == found.id)
-        return list(session.scalars(query)), binding_of(found)
+        return tx.governance.waivers(found.id), binding_of(found)

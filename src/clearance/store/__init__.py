@@ -1,6 +1,22 @@
 """The store: SQLAlchemy tables, Alembic migrations, SQLite by default or PostgreSQL."""
 
 from clearance.store._audit import AuditLog, AuditRecord, CheckpointRecord
+from clearance.store._gov_records import (
+    ApprovalRecord,
+    DataRequestNotFound,
+    DataRequestRecord,
+    IncidentNotFound,
+    IncidentRecord,
+    ProviderKeyNotFound,
+    ProviderKeyRecord,
+    ToolSwitchRecord,
+    UserNotFound,
+    UserRecord,
+    WaiverNotFound,
+    WaiverRecord,
+    WebSessionRecord,
+)
+from clearance.store._governance import Governance
 from clearance.store._engine import DEFAULT_URL, HEAD_REVISION, Store, database_url, open_store
 from clearance.store._releases import ReleaseNotFound, ReleaseRecord
 from clearance.store._tables import (
@@ -27,6 +43,20 @@ from clearance.store._tables import (
 from clearance.store._tx import Tx
 
 __all__ = [
+    "ApprovalRecord",
+    "DataRequestNotFound",
+    "DataRequestRecord",
+    "IncidentNotFound",
+    "IncidentRecord",
+    "ProviderKeyNotFound",
+    "ProviderKeyRecord",
+    "ToolSwitchRecord",
+    "UserNotFound",
+    "UserRecord",
+    "WaiverNotFound",
+    "WaiverRecord",
+    "WebSessionRecord",
+    "Governance",
     "DEFAULT_URL",
     "HEAD_REVISION",
     "Approval",

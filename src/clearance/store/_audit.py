@@ -6,6 +6,7 @@ what) live in :mod:`clearance.governance`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
@@ -105,6 +106,11 @@ class AuditLog:
         if limit is not None:
             query = query.limit(limit)
         return [AuditRecord(*row) for row in self._session.execute(query)]
+
+    def hashes_at(self, seqs: Iterable[int]) -> dict[int, str]:
+        """``seq → hash`` of the entries at ``seqs`` that exist."""
+        query = select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(list(seqs)))
+        return {row.seq: row.hash for row in self._session.execute(query)}
 
     def count(self) -> int:
         return int(self._session.scalar(select(func.count()).select_from(AuditEvent)) or 0)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -21,7 +20,7 @@ from clearance.server._schemas import (
 )
 from clearance.server._state import ServerState, state_of
 from clearance.server.api._ids import RowId
-from clearance.store import Waiver
+from clearance.store import WaiverRecord
 
 router = APIRouter(prefix="/v1/releases/{name}", responses=PROBLEM_RESPONSES)
 State = Annotated[ServerState, Depends(state_of)]
@@ -73,22 +72,18 @@ def revoke_waiver(
     return next(_waiver(row, status) for row, status in statuses if row.id == waiver_id)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def _waiver(row: Waiver, status: governance.WaiverStatus) -> WaiverOut:
+def _waiver(row: WaiverRecord, status: governance.WaiverStatus) -> WaiverOut:
     return WaiverOut(
         id=row.id,
         area=row.area,
         owner=row.owner,
         role=row.role,
         reason=row.reason,
-        expires_at=_aware(row.expires_at),
-        created_at=_aware(row.created_at),
+        expires_at=row.expires_at,
+        created_at=row.created_at,
         active=status == "in_force",
         status=status,
-        revoked_at=_aware(row.revoked_at) if row.revoked_at is not None else None,
+        revoked_at=row.revoked_at,
         revoked_by=row.revoked_by,
         revoke_reason=row.revoke_reason,
     )

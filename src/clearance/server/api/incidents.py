@@ -16,13 +16,13 @@ from clearance.server._problems import PROBLEM_RESPONSES
 from clearance.server._schemas import IncidentNote, IncidentOut, IncidentRequest, IncidentReview
 from clearance.server._state import ServerState, state_of
 from clearance.server.api._ids import RowId
-from clearance.store import Incident
+from clearance.store import IncidentRecord
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"], responses=PROBLEM_RESPONSES)
 State = Annotated[ServerState, Depends(state_of)]
 
 
-def _out(row: Incident, policy: Policy | None) -> IncidentOut:
+def _out(row: IncidentRecord, policy: Policy | None) -> IncidentOut:
     out = IncidentOut.model_validate(row, from_attributes=True)
     return out.model_copy(update={"confirmed": governance.is_confirmed(policy, row)})
 
