@@ -18,7 +18,8 @@ import numpy as np
 
 from clearance.checklist._evidence import Evidence, Outcome, Side
 from clearance.evals.scorers import detect_pii, find_leaks
-from clearance.policy import BUILTIN_SUITES, Policy
+from clearance.evals.suites import builtin_spec
+from clearance.policy import BUILTIN_SUITES, METRIC_BY_NAME, Policy, is_probe
 from clearance.stats import (
     MeanStatistic,
     QuantileStatistic,
@@ -28,8 +29,6 @@ from clearance.stats import (
 )
 
 Interval = tuple[float, float]
-SYSTEM_PROMPT_SUITES = frozenset({"prompt-injection", "pii-leakage"})
-"""Built-in suites that plant what they test in the system message."""
 SCORE_RANGE = (0.0, 1.0)
 """The range scorers give; a score outside it widens the range to the values seen."""
 
@@ -63,15 +62,6 @@ class Estimate:
         return self.value is not None
 
 
-# Built-in suites: per-sample event (1.0) derived from ``passed`` (the desired behaviour).
-_EVENT_WHEN_PASSED = {
-    "harmful-refusal": 1.0,  # refusing is passing: refusal event = passed
-    "over-refusal": 0.0,  # answering is passing: refusal event = not passed
-    "prompt-injection": 0.0,  # attack success = not passed
-    "pii-leakage": 0.0,  # leak = not passed
-}
-
-
 class MetricBook:
     """Computes (and caches) estimates for one side of the evidence."""
 
@@ -96,10 +86,10 @@ class MetricBook:
         return self._cache[metric]
 
     def _compute(self, metric: str) -> Estimate:
-        builtin = _BUILTIN.get(metric)
-        if builtin is not None:
-            return builtin(self, metric)
-        if metric in self.evidence.probes or _is_probe(metric):
+        producer = PRODUCERS.get(metric)
+        if producer is not None:
+            return producer(self, metric)
+        if metric in self.evidence.probes or is_probe(metric):
             return self._probe(metric)
         suite, _, name = metric.rpartition(".")
         return self._suite_metric(metric, suite, name)
@@ -112,7 +102,9 @@ class MetricBook:
             return Estimate(
                 metric, None, note=f"no results for suite '{suite}': run 'clearance eval'"
             )
-        if suite in SYSTEM_PROMPT_SUITES and suite in self.side.dropped_system:
+        spec = builtin_spec(suite)
+        planted = spec is not None and spec.plants_system_prompt
+        if planted and suite in self.side.dropped_system:
             return Estimate(
                 metric,
                 None,
@@ -130,13 +122,14 @@ class MetricBook:
                 note=f"{len(twice)} sample(s) have more than one result for the same repeat "
                 f"(e.g. {twice[0]}): sample ids must be unique; fix the dataset and re-run",
             )
-        if suite == "consistency" and name == "agreement":
+        if spec is not None and spec.scorer is None and name == "agreement":
             return self._agreement(metric, every)
         outcomes, errors = self._with_errors(every)
-        if suite in _EVENT_WHEN_PASSED:
-            when = _EVENT_WHEN_PASSED[suite]
+        if spec is not None and spec.event_when_passed is not None:
+            # The suite's event (refusal, attack success, leak) from ``passed``.
+            when = spec.event_when_passed
             values = [(o, when if o.passed else 1.0 - when) for o in outcomes]
-            return self._rate(metric, values, errors, bad_is_high=suite != "harmful-refusal")
+            return self._rate(metric, values, errors, bad_is_high=spec.bad_is_high)
         if name == "pass_rate":
             values = [(o, 1.0 if o.passed else 0.0) for o in outcomes]
             return self._rate(metric, values, errors, bad_is_high=False)
@@ -260,13 +253,6 @@ def _key(o: Outcome) -> str:
     return f"{o.suite}/{o.sample_id}"
 
 
-def _is_probe(metric: str) -> bool:
-    return metric.split(".", 1)[0] in {"monitoring", "rollback", "documentation"} or metric in {
-        "security.overdue_key_rotations",
-        "privacy.overdue_data_requests",
-    }
-
-
 def _per_sample(values: list[tuple[Outcome, float]]) -> dict[str, tuple[float, ...]]:
     """Sample id -> its values in repeat order: the sample is the unit of every interval."""
     groups: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -320,6 +306,19 @@ def _pairwise_agreement(outputs: list[str], similarity: float | None = None) -> 
 
 
 # --------------------------------------------------------------------------- built-ins
+
+Producer = Callable[[MetricBook, str], Estimate]
+PRODUCERS: dict[str, Producer] = {}
+"""Built-in metric -> the function computing it from eval outcomes (estimates and counts
+of :data:`clearance.policy.METRIC_CATALOG`; probes are measured by the release)."""
+
+
+def _register(metric: str, producer: Producer) -> None:
+    """Make ``producer`` compute ``metric``, which must be an estimate or count of the
+    catalog (a KeyError or ValueError at import time otherwise)."""
+    if METRIC_BY_NAME[metric].kind == "probe":
+        raise ValueError(f"{metric} is measured by a release probe, not computed")
+    PRODUCERS[metric] = producer
 
 
 def _all(book: MetricBook) -> list[Outcome]:
@@ -540,18 +539,16 @@ def _secret_leaks(book: MetricBook, metric: str) -> Estimate:
     )
 
 
-_BUILTIN: dict[str, Callable[[MetricBook, str], Estimate]] = {
-    "reliability.error_rate": lambda b, m: _error_rate(b, m),
-    "reliability.timeout_rate": lambda b, m: _error_rate(b, m, "timeout"),
-    "reliability.baseline_agreement": _baseline_agreement,
-    "latency.p50_ms": _latency(0.50),
-    "latency.p95_ms": _latency(0.95),
-    "latency.p99_ms": _latency(0.99),
-    "cost.per_request_usd": _cost_per_request,
-    "cost.monthly_usd": _cost_monthly,
-    "cost.increase_vs_baseline": _cost_increase,
-    "privacy.pii_output_rate": _pii_output_rate,
-    "security.secret_leaks": _secret_leaks,
-}
+_register("reliability.error_rate", lambda b, m: _error_rate(b, m))
+_register("reliability.timeout_rate", lambda b, m: _error_rate(b, m, "timeout"))
+_register("reliability.baseline_agreement", _baseline_agreement)
+_register("latency.p50_ms", _latency(0.50))
+_register("latency.p95_ms", _latency(0.95))
+_register("latency.p99_ms", _latency(0.99))
+_register("cost.per_request_usd", _cost_per_request)
+_register("cost.monthly_usd", _cost_monthly)
+_register("cost.increase_vs_baseline", _cost_increase)
+_register("privacy.pii_output_rate", _pii_output_rate)
+_register("security.secret_leaks", _secret_leaks)
 
 SUITE_EVENT_METRICS = {f"{s}.{m}" for s, ms in BUILTIN_SUITES.items() for m in ms}

@@ -384,7 +384,7 @@ def _choose_builtin(
     data: Any, suite: str, cap: int | None, seed: int
 ) -> tuple[list[Any], Sampling]:
     items = list(data.samples)
-    by = "channel" if suite == "prompt-injection" else "category"
+    by = _category_key(suite)
     if cap is None or cap >= len(items):
         return items, Sampling("all", len(items), by=by, count=len(items))
 
@@ -424,8 +424,15 @@ def _builtin_plan(
 
 
 def _report_category(item: Any, suite: str) -> str:
-    # Injection success is reported by channel (direct, document, email, web, tool result).
-    return str(item.channel if suite == "prompt-injection" else item.category)
+    # E.g. injection success is reported by channel (direct, document, email, web, tool).
+    return str(getattr(item, _category_key(suite)))
+
+
+def _category_key(suite: str) -> str:
+    """The sample field a built-in suite's results are broken down by (its table entry)."""
+    from clearance.evals.suites import category_key
+
+    return category_key(suite)
 
 
 def _from_builtin(item: Any, suite: str) -> Sample:

@@ -3,12 +3,14 @@
 from clearance.policy._areas import AREA_CATALOG, WAIVER_DUTY, AreaSpec
 from clearance.policy._load import LoadedPolicy, load_policy, parse_policy
 from clearance.policy._metric_catalog import (
+    METRIC_BY_NAME,
     METRIC_CATALOG,
     PROBE_METRICS,
     MetricKind,
     MetricSpec,
     builtin_metric,
     is_probe,
+    probe_metric,
 )
 from clearance.policy._models import (
     BuiltinSuite,
@@ -71,6 +73,7 @@ __all__ = [
     "DUTIES",
     "GOOD_WHEN_TRUE",
     "INTEGER_FIELDS",
+    "METRIC_BY_NAME",
     "METRIC_CATALOG",
     "PROBE_METRICS",
     "SCHEMA_FILE",
@@ -124,6 +127,7 @@ __all__ = [
     "parse_policy",
     "policy_schema",
     "policy_schema_text",
+    "probe_metric",
     "problems_of",
     "release_tag",
     "render_policy",

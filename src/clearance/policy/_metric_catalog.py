@@ -84,6 +84,14 @@ def builtin_metric(name: str) -> str:
     return METRIC_BY_NAME[name].name
 
 
+def probe_metric(name: str) -> str:
+    """``name``, checked to be a probe metric of the catalog: how the release probes
+    name what they measure, so a renamed or unregistered probe fails at once."""
+    if METRIC_BY_NAME[name].kind != "probe":
+        raise ValueError(f"{name} is not a probe metric")
+    return name
+
+
 def is_probe(metric: str) -> bool:
     """Measured by a release probe: a probe metric, or any metric of a probed area."""
     spec = METRIC_BY_NAME.get(metric)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 from clearance import governance
 from clearance.cards import check_card, load_card
 from clearance.errors import ClearanceError
-from clearance.policy import OpenAITarget, Policy, PythonTarget, RecordedTarget
+from clearance.policy import OpenAITarget, Policy, PythonTarget, RecordedTarget, probe_metric
 from clearance.release._drill import Drill
 from clearance.store import Store, TelemetryEvent
 from clearance.targets import CallError, CallKey, Completion, Message, TargetOptions, build_target
@@ -58,12 +58,12 @@ def _registers(store: Store, probes: Probes) -> None:
     keys = governance.overdue_key_rotations(store)
     requests = governance.overdue_data_requests(store)
     probes.set(
-        "security.overdue_key_rotations",
+        probe_metric("security.overdue_key_rotations"),
         float(keys),
         f"{keys} provider key(s) past their maximum age: rotate them" if keys else "",
     )
     probes.set(
-        "privacy.overdue_data_requests",
+        probe_metric("privacy.overdue_data_requests"),
         float(requests),
         f"{requests} user data request(s) past due" if requests else "",
     )
@@ -71,7 +71,7 @@ def _registers(store: Store, probes: Probes) -> None:
 
 def _sink_round_trip(policy: Policy, store: Store, probes: Probes) -> None:
     sink = policy.rollout.telemetry_sink
-    metric = "monitoring.sink_round_trip"
+    metric = probe_metric("monitoring.sink_round_trip")
     if sink == "store":
         ok = _store_round_trip(store)
         probes.set(metric, 1.0 if ok else 0.0, "" if ok else "event did not read back")
@@ -112,7 +112,7 @@ async def _prometheus_up(base: str) -> bool:
 def _incident_owners(policy: Policy, probes: Probes) -> None:
     people = set(policy.owners.review_incidents.people)
     probes.set(
-        "monitoring.incident_owners",
+        probe_metric("monitoring.incident_owners"),
         float(len(people)),
         "" if people else "name people under owners.review_incidents",
     )
@@ -120,7 +120,7 @@ def _incident_owners(policy: Policy, probes: Probes) -> None:
 
 def _triggers_emitted(policy: Policy, store: Store, probes: Probes) -> None:
     metrics: list[str] = sorted({m for t in policy.triggers if (m := t.resolved().metric)})
-    metric = "monitoring.triggers_emitted"
+    metric = probe_metric("monitoring.triggers_emitted")
     if not metrics:
         probes.set(metric, None, "no triggers declared")
         return
@@ -157,7 +157,7 @@ def baseline_health(policy: Policy, probes: Probes) -> None:
     The baseline is what a rollback sends traffic back to, so it must serve a real request
     now, not merely list its models."""
     spec = policy.targets.baseline
-    metric = "rollback.baseline_healthy"
+    metric = probe_metric("rollback.baseline_healthy")
     if spec is None:
         probes.set(metric, None, "no baseline target declared")
         return
@@ -216,7 +216,7 @@ def rollback_drill(policy: Policy, drill: Drill, probes: Probes) -> None:
     """``rollback.drill_seconds``: how long a router in another process takes to serve the
     control after a rollback is written (see :mod:`clearance.release._drill`)."""
     result = drill.finish(policy.rollout.rollback_limit_s)
-    probes.set("rollback.drill_seconds", result.seconds, result.note)
+    probes.set(probe_metric("rollback.drill_seconds"), result.seconds, result.note)
 
 
 def _card(policy: Policy, evidence_hash: str, probes: Probes) -> None:
@@ -226,7 +226,7 @@ def _card(policy: Policy, evidence_hash: str, probes: Probes) -> None:
 
 def card_probe(path: Path, evidence_hash: str, kind: str, probes: Probes) -> None:
     """``documentation.card_complete``: 1 when the card at ``path`` passes its check."""
-    metric = "documentation.card_complete"
+    metric = probe_metric("documentation.card_complete")
     if not path.is_file():
         probes.set(metric, 0.0, f"no card at {path}: write it with 'clearance card'")
         return

@@ -27,6 +27,7 @@ from typing import IO, Any, NamedTuple
 from pydantic import BaseModel, ValidationError
 
 from clearance.errors import UsageError
+from clearance.policy import BOOLEAN_FIELDS, INTEGER_FIELDS
 from clearance.rollout._ingest_sql import Row, RowFormat, insert_rows, row_format
 from clearance.rollout._otlp import is_otlp, span_events
 from clearance.rollout._telemetry import MAX_LABEL, TelemetryEvent, check_text, describe_error
@@ -51,8 +52,8 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 
 Source = Iterable[str | bytes | Mapping[str, Any] | TelemetryEvent]
-_INTS = ("input_tokens", "output_tokens", "feedback", "tool_calls", "tool_errors")
-_BOOLS = ("safety_event", "escalated", "schema_ok", "hallucination_report")
+_INTS = INTEGER_FIELDS  # in the order of the row format's columns (see _row)
+_BOOLS = BOOLEAN_FIELDS
 _validate = TelemetryEvent.__pydantic_validator__.validate_python
 _KEEP = 100
 """Rejects kept in the report itself (all of them go to the rejects file)."""

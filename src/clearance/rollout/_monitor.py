@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
 from clearance.errors import UsageError
-from clearance.policy import Action, Policy, Stage, Trigger
+from clearance.policy import GOOD_WHEN_TRUE, Action, Policy, Stage, Trigger
 from clearance.rollout._columns import EventColumns, check_columns, to_columns
 from clearance.rollout._scorecard import ScoreRow, scorecard
 from clearance.rollout._srm import SrmCheck, SrmReport
@@ -21,7 +21,7 @@ from clearance.rollout._trackers import ArmStats, MetricReport, Tracker, UnitBat
 from clearance.stats import DEFAULT_PRIOR_N
 
 Verdict = Literal["continue", "advance", "rollback", "pause"]
-_GOOD_WHEN_TRUE = ("schema_ok",)
+_GOOD_WHEN_TRUE = GOOD_WHEN_TRUE
 _ARMS = ("candidate", "control")
 
 

@@ -17,13 +17,13 @@ from typing import Any, Protocol
 from sqlalchemy import Float, Integer, Select, Subquery, case, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from clearance.policy import Trigger
+from clearance.policy import BOOLEAN_FIELDS, Trigger
 from clearance.rollout._monitor import Snapshot
 from clearance.rollout._trackers import DEFAULT_LOG_OFFSET, GEOMETRIC_OFFSET, ArmStats
 from clearance.store import Store
 from clearance.store import TelemetryEvent as EventRow
 
-_BOOLEAN = {"safety_event", "escalated", "schema_ok", "hallucination_report"}
+_BOOLEAN = frozenset(BOOLEAN_FIELDS)
 
 
 class MetricProvider(Protocol):

@@ -6,6 +6,13 @@ Each suite is package data written for clearance (``data/NAME.jsonl``, generated
 then decide from the output alone, as pure code.
 """
 
+from clearance.evals.suites._builtins import (
+    BUILTIN_SUITE_TABLE,
+    BuiltinSuiteSpec,
+    builtin_spec,
+    category_key,
+    scorer_for,
+)
 from clearance.evals.suites._catalog import BUILTIN_SUITE_NAMES, load_builtin, manifest
 from clearance.evals.suites._consistency import agreement, normalise_answer, sample_agreement
 from clearance.evals.suites._injection import InjectionVerdict, judge_injection
@@ -14,7 +21,7 @@ from clearance.evals.suites._judge_prompts import QUESTIONS as MODEL_JUDGE_QUEST
 from clearance.evals.suites._materialize import PLACEHOLDER_RE, materialize
 from clearance.evals.suites._pii import PiiVerdict, judge_pii_leak
 from clearance.evals.suites._public import PublicFormat, detect_format, load_public_csv
-from clearance.evals.suites._scoring import BuiltinScorer, scorer_for
+from clearance.evals.suites._scoring import BuiltinScorer
 from clearance.evals.suites._second_opinion import ModelJudge
 from clearance.evals.suites._synthetic import PLACEHOLDERS
 from clearance.evals.suites._types import (
@@ -27,6 +34,7 @@ from clearance.evals.suites._types import (
 
 __all__ = [
     "BUILTIN_SUITE_NAMES",
+    "BUILTIN_SUITE_TABLE",
     "CHANNELS",
     "MODEL_JUDGE_PROMPT",
     "MODEL_JUDGE_QUESTIONS",
@@ -34,6 +42,7 @@ __all__ = [
     "PLACEHOLDER_RE",
     "BuiltinScorer",
     "BuiltinSuiteData",
+    "BuiltinSuiteSpec",
     "Channel",
     "Expected",
     "InjectionVerdict",
@@ -42,6 +51,8 @@ __all__ = [
     "PublicFormat",
     "SuiteSample",
     "agreement",
+    "builtin_spec",
+    "category_key",
     "detect_format",
     "judge_injection",
     "judge_pii_leak",

@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any, cast
 
 from clearance.errors import DataError, UsageError
+from clearance.evals.suites._builtins import SUITE_BY_NAME, builtin_spec
 from clearance.evals.suites._public import load_public_csv
 from clearance.evals.suites._records import content_hash, parse_jsonl, to_record
-from clearance.evals.suites._types import BuiltinSuiteData, Expected, SuiteSample
+from clearance.evals.suites._types import BuiltinSuiteData, SuiteSample
 from clearance.policy import BUILTIN_SUITES
 
 BUILTIN_SUITE_NAMES: tuple[str, ...] = tuple(BUILTIN_SUITES)
 """The suites that ship with clearance, as named in ``suites: - builtin: NAME``."""
 
-_PUBLIC_EXPECTED: dict[str, Expected] = {"harmful-refusal": "refuse", "over-refusal": "comply"}
 _DATA = resources.files("clearance.evals.suites").joinpath("data")
 
 
@@ -30,8 +30,9 @@ def manifest() -> dict[str, Any]:
 
 @lru_cache(maxsize=len(BUILTIN_SUITE_NAMES))
 def _builtin_samples(name: str) -> tuple[SuiteSample, ...]:
-    text = _DATA.joinpath(f"{name}.jsonl").read_text("utf-8")
-    return tuple(parse_jsonl(text, file=f"clearance/evals/suites/data/{name}.jsonl"))
+    dataset = SUITE_BY_NAME[name].dataset
+    text = _DATA.joinpath(dataset).read_text("utf-8")
+    return tuple(parse_jsonl(text, file=f"clearance/evals/suites/data/{dataset}"))
 
 
 def load_builtin(
@@ -87,7 +88,8 @@ def _external(name: str, path: str) -> list[SuiteSample]:
     text = _read(path)
     if path.lower().endswith(".jsonl"):
         return parse_jsonl(text, file=path)
-    expected = _PUBLIC_EXPECTED.get(name)
+    spec = builtin_spec(name)
+    expected = spec.public_expected if spec is not None else None
     if expected is None:
         raise UsageError(
             f"suite {name!r} takes a JSONL file in the built-in format, not {path!r}",
