@@ -1,14 +1,14 @@
 """``rollback.drill_seconds`` times a real route switch: the drill rolls back a rollout in
-the store and a ``Router`` in another process must serve the control, within
-``rollout.rollback_limit_s``; on SQLite and on PostgreSQL. The store is left as it was."""
+a throwaway store beside the user's and a ``Router`` in another process must serve the
+control, within ``rollout.rollback_limit_s``; on SQLite and on PostgreSQL. Nothing is
+written to the user's store."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from checkkit import evidence, policy
 from clearance.checklist import decide
@@ -17,7 +17,8 @@ from clearance.release import Probes, measure
 from clearance.release import _drill as drill_module
 from clearance.release._drill import PREFIX, Drill
 from clearance.release._probes import rollback_drill
-from clearance.store import Release, RolloutRow, Store, open_store
+from clearance.store import Scratch, Store, open_store
+from clearance.store._tables import Release, RolloutRow, StageHistory
 
 METRIC = "rollback.drill_seconds"
 
@@ -82,32 +83,40 @@ def test_an_in_memory_store_cannot_be_drilled(tmp_path: Path) -> None:
     assert "in-memory" in note
 
 
-def test_stale_drill_releases_are_swept(tmp_path: Path, store: Store) -> None:
-    then = datetime.now(UTC) - timedelta(hours=3)
-    with store.session() as session:
-        old = Release(
-            name=PREFIX,  # the fixed-name drill release of earlier versions
-            system=PREFIX,
-            candidate_fingerprint="-",
-            policy_hash="-",
-            created_by="clearance",
-            created_at=then,
-        )
-        session.add(old)
-        session.flush()
-        session.add(
-            RolloutRow(
-                release_id=old.id,
-                status="drill",
-                salt="drill",
-                weight=0.0,
-                started_at=then,
-                updated_at=then,
-            )
-        )
+def test_the_drill_writes_nothing_to_the_users_store(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[Scratch] = []
+    real = drill_module.Scratch
+
+    def spy(owner: Store) -> Scratch:
+        made.append(real(owner))
+        return made[-1]
+
+    monkeypatch.setattr(drill_module, "Scratch", spy)
+    before = rows(store)
     value, note = drill(drill_policy(tmp_path, 30.0), store)
     assert value is not None, note
-    assert drill_releases(store) == 0
+    assert rows(store) == before == (0, 0, 0)
+    assert len(made) == 1 and made[0].url != str(store.engine.url)
+    assert not exists(store, made[0].url)  # the throwaway store is gone
+
+
+def exists(store: Store, scratch_url: str) -> bool:
+    if store.dialect == "sqlite":
+        return Path(scratch_url.removeprefix("sqlite:///")).parent.exists()
+    schema = scratch_url.rsplit("search_path%3D", 1)[-1].rsplit("search_path=", 1)[-1]
+    with store.session() as session:
+        query = text("SELECT count(*) FROM information_schema.schemata WHERE schema_name = :s")
+        return bool(session.scalar(query, {"s": schema}))
+
+
+def rows(store: Store) -> tuple[int, int, int]:
+    with store.session() as session:
+        return tuple(  # type: ignore[return-value]
+            int(session.scalar(select(func.count()).select_from(table)) or 0)
+            for table in (Release, RolloutRow, StageHistory)
+        )
 
 
 def test_every_check_drills_the_route(tmp_path: Path, store: Store) -> None:

@@ -36,7 +36,7 @@ def fixed_salt(monkeypatch: pytest.MonkeyPatch) -> None:
     """A fixed routing salt: which simulated users land on the candidate is then the same
     every run, so whether a stage sees a regression before its minimums does not depend
     on the draw (with a random salt a canary sometimes advanced first)."""
-    monkeypatch.setattr("clearance.rollout._state.secrets.token_hex", lambda _n: "0" * 16)
+    monkeypatch.setattr("clearance.store._rollouts.secrets.token_hex", lambda _n: "0" * 16)
 
 
 def actions(store: Store, release: str) -> list[str]:

@@ -1,16 +1,18 @@
 """The rollback drill: switch a real route back to the control and time how long a router
 in another process takes to serve it.
 
-A drill release is created in the store with its rollout at full weight (every unit on
-the candidate), and a :class:`~clearance.rollout.Router` is started in a separate Python
-process against the same database, exactly as ``clearance serve`` or an application
-embeds one (same class, same refresh interval). Once that process serves the candidate,
+A drill release is created with its rollout at full weight (every unit on the
+candidate) in a throwaway store beside the user's (:class:`~clearance.store.Scratch`: a
+temporary SQLite file, or a schema of its own on the same PostgreSQL server), so no drill
+row is ever part of the user's data, and a :class:`~clearance.rollout.Router` is started
+in a separate Python process against it, exactly as ``clearance serve`` or an
+application embeds one (same class, same refresh interval). Once that process serves the candidate,
 the drill writes a rollback the way the controller does (weight 0, status
 ``rolled_back``, a new version, in an exclusive transaction) and waits until the other
 process serves the control. The time from the start of that write to the observation is
 ``rollback.drill_seconds``. The wait is bounded by ``rollout.rollback_limit_s``: a router
 that has not switched by then gives the time waited (above the limit) and a note. The
-drill release is deleted afterwards, so the store is left as it was.
+throwaway store is removed afterwards.
 
 The reader process is started first (:meth:`Drill.begin`) and the drill run last
 (:meth:`Drill.finish`), so its start-up overlaps the other probes.
@@ -33,20 +35,17 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
-
-from sqlalchemy import Select, delete, select
-from sqlalchemy.orm import Session
 
 from clearance.policy import Stage
 from clearance.rollout import Router
 from clearance.rollout import _state as rollout_state
-from clearance.store import Release, RolloutRow, StageHistory, Store
+from clearance.store import Scratch, Store
 
 PREFIX = "__rollback_drill__"
-"""Name prefix of drill releases (deleted after each drill; older leftovers are swept)."""
+"""Name prefix of drill releases (only ever in the drill's own throwaway store)."""
 UNIT = "drill-reader"
 """The unit the reader routes: a public id, so the drill stage's audience includes it."""
 READER_REFRESH_S: float | None = None
@@ -54,8 +53,6 @@ READER_REFRESH_S: float | None = None
 ``clearance serve`` and embedded routers use. Tests set it to simulate slow routers."""
 READY_TIMEOUT_S = 60.0
 """How long the reader may take to start and serve the armed route (not timed)."""
-STALE_AFTER = timedelta(hours=1)
-"""Drill releases untouched for this long were left by a killed check: swept."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +72,10 @@ class _Line:
 class Drill:
     """One rollback drill: :meth:`begin` arms it, :meth:`finish` runs it and cleans up."""
 
-    def __init__(self, store: Store, name: str, reader: subprocess.Popen[str] | None) -> None:
-        self.store, self.name, self._reader = store, name, reader
+    def __init__(
+        self, scratch: Scratch | None, name: str, reader: subprocess.Popen[str] | None
+    ) -> None:
+        self.scratch, self.name, self._reader = scratch, name, reader
         self._lines: queue.Queue[_Line] = queue.Queue()
         self._stderr: IO[str] | None = None
         self._problem = ""
@@ -86,18 +85,19 @@ class Drill:
 
     @classmethod
     def begin(cls, store: Store) -> Drill:
-        """Create the armed drill release and start the reader process."""
-        url = _shared_url(store)
+        """Create the armed drill release in a throwaway store beside ``store`` and start
+        the reader process on it."""
         name = f"{PREFIX}-{uuid.uuid4().hex[:12]}"
-        if url is None:
-            drill = cls(store, name, None)
+        try:
+            scratch = Scratch(store)
+        except ValueError:
+            drill = cls(None, name, None)
             drill._problem = (
                 "the store is an in-memory SQLite database, which no other process (no "
                 "router) can read: use a database file or PostgreSQL"
             )
             return drill
-        _sweep(store)
-        _arm(store, name)
+        _arm(scratch, name)
         stderr = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by close())
         try:
             reader = subprocess.Popen(
@@ -106,14 +106,14 @@ class Drill:
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 text=True,
-                env=_reader_env(url),
+                env=_reader_env(scratch.url),
             )
         except OSError as exc:
             stderr.close()
-            drill = cls(store, name, None)
+            drill = cls(scratch, name, None)
             drill._problem = f"cannot start a router process: {exc}"
             return drill
-        drill = cls(store, name, reader)
+        drill = cls(scratch, name, reader)
         drill._stderr = stderr
         assert reader.stdout is not None
         drill._pump_thread = threading.Thread(target=drill._pump, args=(reader.stdout,))
@@ -123,14 +123,14 @@ class Drill:
 
     def finish(self, limit_s: float) -> DrillResult:
         """Wait for the reader to serve the candidate, roll back, time until it serves the
-        control (at most ``limit_s``), then delete the drill release."""
+        control (at most ``limit_s``), then remove the throwaway store."""
         try:
             return self._run(limit_s)
         finally:
             self.close()
 
     def close(self) -> None:
-        """Stop the reader and delete the drill release (safe to call twice)."""
+        """Stop the reader and remove the throwaway store (safe to call twice)."""
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.kill()
@@ -144,16 +144,17 @@ class Drill:
             self._stderr = None
         if not self._closed:
             self._closed = True
-            _remove(self.store, self.name)
+            if self.scratch is not None:
+                self.scratch.close()
 
     def _run(self, limit_s: float) -> DrillResult:
-        if self._reader is None:
+        if self._reader is None or self.scratch is None:
             return DrillResult(None, self._problem)
         ready = self._wait_for("candidate", time.perf_counter() + READY_TIMEOUT_S)
         if ready is None:
             return DrillResult(None, self._not_started())
         started = time.perf_counter()
-        _roll_back(self.store, self.name)
+        _roll_back(self.scratch.store, self.name)
         written = time.perf_counter()
         seen = self._wait_for("control", started + limit_s)
         if seen is None:
@@ -225,14 +226,6 @@ def _refresh_label() -> str:
     return f"{READER_REFRESH_S:g} s"
 
 
-def _shared_url(store: Store) -> str | None:
-    """The store's URL for another process (with its password), None when in memory."""
-    url = store.engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        return None
-    return url.render_as_string(hide_password=False)
-
-
 def _reader_command(name: str) -> list[str]:
     refresh = "default" if READER_REFRESH_S is None else repr(READER_REFRESH_S)
     deadline = READY_TIMEOUT_S + 600.0  # the parent kills it long before
@@ -252,24 +245,14 @@ def _reader_env(url: str) -> dict[str, str]:
     }
 
 
-def _arm(store: Store, name: str) -> None:
+def _arm(scratch: Scratch, name: str) -> None:
     """The drill release with its rollout at full weight, everyone in its audience,
     written by the rollout package's own state functions."""
     now = datetime.now(UTC)
-    with store.session(exclusive=True) as session:
-        release = Release(
-            name=name,
-            system=PREFIX,
-            candidate_fingerprint="-",
-            policy_hash="-",
-            status="drill",
-            created_by="clearance",
-            created_at=now,
-        )
-        session.add(release)
-        session.flush()
-        row = rollout_state.create(session, release, now)
-        rollout_state.enter(session, row, 0, _DRILL_STAGE, now, [])
+    scratch.add_release(name, PREFIX)
+    with scratch.store.transaction(exclusive=True) as tx:
+        row = tx.rollouts.create(name, now)
+        rollout_state.enter(tx, row, 0, _DRILL_STAGE, now, [])
 
 
 _DRILL_STAGE = Stage(stage="full_rollout", name="drill", weight=1.0, audience="everyone")
@@ -277,40 +260,10 @@ _DRILL_STAGE = Stage(stage="full_rollout", name="drill", weight=1.0, audience="e
 
 def _roll_back(store: Store, name: str) -> None:
     """What the controller's rollback writes to the route (weight 0, ``rolled_back``, a
-    new version, in one exclusive transaction), without an audit entry: the drill
-    release is deleted afterwards."""
+    new version, in one exclusive transaction), without an audit entry: the drill's
+    store is thrown away afterwards."""
     now = datetime.now(UTC)
-    with store.session(exclusive=True) as session:
-        _, row = rollout_state.require(session, name)
-        rollout_state.close(rollout_state.current(session, row), "rolled_back", ["drill"], now)
-        row.weight = 0.0
-        rollout_state.touch(row, now, "rolled_back")
-
-
-def _remove(store: Store, name: str) -> None:
-    with store.session(exclusive=True) as session:
-        _delete(session, select(Release.id).where(Release.name == name))
-
-
-def _sweep(store: Store) -> None:
-    """Drill releases a killed check left behind (and the fixed-name drill release older
-    versions kept): none of them has been touched for an hour."""
-    cutoff = datetime.now(UTC) - STALE_AFTER
-    stale = (
-        select(Release.id)
-        .outerjoin(RolloutRow, RolloutRow.release_id == Release.id)
-        .where(Release.name.startswith(PREFIX, autoescape=True))
-        .where((RolloutRow.updated_at.is_(None)) | (RolloutRow.updated_at < cutoff))
-    )
-    with store.session(exclusive=True) as session:
-        _delete(session, stale)
-
-
-def _delete(session: Session, releases: Select[int]) -> None:
-    ids = list(session.scalars(releases))
-    if not ids:
-        return
-    rollouts = select(RolloutRow.id).where(RolloutRow.release_id.in_(ids))
-    session.execute(delete(StageHistory).where(StageHistory.rollout_id.in_(rollouts)))
-    session.execute(delete(RolloutRow).where(RolloutRow.release_id.in_(ids)))
-    session.execute(delete(Release).where(Release.id.in_(ids)))
+    with store.transaction(exclusive=True) as tx:
+        row = tx.rollouts.get(name)
+        tx.rollouts.close(row, "rolled_back", ["drill"], now)
+        tx.rollouts.touch(row, now, status="rolled_back", weight=0.0)

@@ -5,21 +5,18 @@ rollback drill (a real route switch seen by a router in another process), the ca
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-from sqlalchemy import delete, func, select
 
 from clearance import governance
 from clearance.cards import check_card, load_card
 from clearance.errors import ClearanceError
 from clearance.policy import OpenAITarget, Policy, PythonTarget, RecordedTarget, probe_metric
 from clearance.release._drill import Drill
-from clearance.store import Store, TelemetryEvent
+from clearance.store import Store
 from clearance.targets import CallError, CallKey, Completion, Message, TargetOptions, build_target
 
 
@@ -84,21 +81,10 @@ def _sink_round_trip(policy: Policy, store: Store, probes: Probes) -> None:
 
 
 def _store_round_trip(store: Store) -> bool:
-    event_id = f"clearance-probe-{uuid.uuid4()}"
-    with store.session() as session:
-        session.add(
-            TelemetryEvent(
-                event_id=event_id,
-                release="__probe__",
-                arm="control",
-                ts=datetime.now(UTC),
-                attributes={"probe": True},
-            )
-        )
-    with store.session() as session:
-        found = session.scalar(select(func.count()).where(TelemetryEvent.event_id == event_id))
-        session.execute(delete(TelemetryEvent).where(TelemetryEvent.event_id == event_id))
-    return found == 1
+    """An event written to the store reads back (in a savepoint rolled back at once, so
+    no probe event is ever part of the data)."""
+    with store.transaction() as tx:
+        return tx.telemetry.round_trip()
 
 
 async def _prometheus_up(base: str) -> bool:
@@ -124,15 +110,9 @@ def _triggers_emitted(policy: Policy, store: Store, probes: Probes) -> None:
     if not metrics:
         probes.set(metric, None, "no triggers declared")
         return
-    with store.session() as session:
-        rows = session.scalars(
-            select(TelemetryEvent)
-            .where(TelemetryEvent.release != "__probe__")
-            .order_by(TelemetryEvent.id.desc())
-            .limit(1000)
-        ).all()
-        present = [m for m in metrics if any(getattr(r, m) is not None for r in rows)]
-    if not rows:
+    with store.transaction() as tx:
+        events, present = tx.telemetry.present(metrics, newest=1000)
+    if not events:
         probes.set(metric, None, "no telemetry yet: ingest production events to verify")
         return
     missing = sorted(set(metrics) - set(present))

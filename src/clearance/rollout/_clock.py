@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from clearance.common import utc as _aware
 
-def utc(moment: datetime | float | None = None) -> datetime:
-    """``moment`` (a datetime, epoch seconds, or None for now) as an aware UTC datetime.
 
-    SQLite hands back naive datetimes holding UTC wall time (what was stored); they are
-    read as UTC.
-    """
+def instant(moment: datetime | float | None = None) -> datetime:
+    """``moment`` (a datetime, epoch seconds, or None for now) as an aware UTC datetime
+    (naive datetimes, as SQLite hands them back, are read as UTC)."""
     if moment is None:
         return datetime.now(UTC)
     if isinstance(moment, int | float):
         return datetime.fromtimestamp(moment, UTC)
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return _aware(moment)

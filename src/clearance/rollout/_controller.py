@@ -23,7 +23,7 @@ from clearance.errors import ConflictError, UsageError
 from clearance.governance import append_in
 from clearance.policy import Policy, Stage
 from clearance.rollout import _state as st
-from clearance.rollout._clock import utc
+from clearance.rollout._clock import instant
 from clearance.rollout._guards import Guards
 from clearance.rollout._provider import StoreProvider
 from clearance.rollout._state import RolloutState
@@ -104,7 +104,7 @@ def start(
 ) -> RolloutState:
     """Start the rollout in the policy's first stage (refused while a guard blocks it)."""
     first = stages(policy)[0]
-    now = utc(change.now)
+    now = instant(change.now)
     with store.transaction(exclusive=True) as tx:
         found = tx.rollouts.find(release)
         if found is not None:
@@ -197,7 +197,7 @@ def _advance(
     minimums: Minimums,
 ) -> None:
     _require_active(row, "advance")
-    now, index = utc(change.now), row.stage_index + 1
+    now, index = instant(change.now), row.stage_index + 1
     entry, stage = tx.rollouts.current(row), plan[row.stage_index]
     if index >= len(plan):
         _refuse_if_unchecked(guards, row.release, stage)
@@ -248,18 +248,16 @@ def _set(tx: Tx, row: RolloutRecord, status: st.Status, c: Change) -> None:
     _require_active(row, "pause")
     if row.status == status:
         return
-    row = tx.rollouts.touch(row, utc(c.now), status=status)
+    row = tx.rollouts.touch(row, instant(c.now), status=status)
     _audit(tx, row, f"rollout.{status}", c, {})
 
 
-def _resume(
-    tx: Tx, row: RolloutRecord, plan: list[Stage], guards: Guards, change: Change
-) -> None:
+def _resume(tx: Tx, row: RolloutRecord, plan: list[Stage], guards: Guards, change: Change) -> None:
     if row.status != "paused":
         raise UsageError(f"the rollout is {row.status}, not paused: nothing to resume")
     stage = plan[row.stage_index]
     _refuse_if_blocked(guards, row.release, stage)
-    now = utc(change.now)
+    now = instant(change.now)
     tx.rollouts.close(row, "paused", list(change.reasons), now)
     row = st.enter(tx, row, row.stage_index, stage, now, list(change.reasons))
     row = tx.rollouts.set_status(row, "running")
@@ -269,7 +267,7 @@ def _resume(
 def _rollback(tx: Tx, row: RolloutRecord, change: Change) -> None:
     if row.status == "rolled_back":
         return
-    now = utc(change.now)
+    now = instant(change.now)
     entry = tx.rollouts.current(row)
     if entry.exited_at is None:
         tx.rollouts.close(row, "rolled_back", list(change.reasons), now)
@@ -302,9 +300,7 @@ def _refuse_if_blocked(guards: Guards, release: str, stage: Stage) -> None:
         )
 
 
-def _audit(
-    tx: Tx, row: RolloutRecord, action: str, change: Change, extra: dict[str, Any]
-) -> None:
+def _audit(tx: Tx, row: RolloutRecord, action: str, change: Change, extra: dict[str, Any]) -> None:
     payload = {
         "stage_index": row.stage_index,
         "weight": row.weight,

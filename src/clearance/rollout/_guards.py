@@ -12,9 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import select
-
-from clearance.store import Release, Store
+from clearance.store import Store
 
 
 @runtime_checkable
@@ -50,8 +48,9 @@ class StoreGuards(ABC):
         self.store = store
 
     def checklist_blocked(self, release: str) -> str | None:
-        with self.store.session() as session:
-            status = session.scalar(select(Release.status).where(Release.name == release))
+        with self.store.transaction() as tx:
+            found = tx.releases.find(release)
+        status = None if found is None else found.status
         if status is None:
             return f"release '{release}' has no checklist decision: run clearance check"
         if status == "cleared":

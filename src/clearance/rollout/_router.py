@@ -24,10 +24,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from clearance.rollout._telemetry import Arm
-from clearance.store import Release, RolloutRow, StageHistory, Store
+from clearance.store import Store
 
 Audience = Callable[[str], str]
 _ELIGIBLE = {
@@ -111,22 +109,8 @@ class Router:
 
 def read_assignment(store: Store, release: str) -> Assignment:
     """The release's rollout as routers see it (control only when there is none)."""
-    query = (
-        select(
-            RolloutRow.id, RolloutRow.status, RolloutRow.weight, RolloutRow.salt, RolloutRow.version
-        )
-        .join(Release, Release.id == RolloutRow.release_id)
-        .where(Release.name == release)
-    )
-    with store.session() as session:
-        row = session.execute(query).first()
-        if row is None:
-            return CONTROL_ONLY
-        details = session.scalar(
-            select(StageHistory.reasons)
-            .where(StageHistory.rollout_id == row.id)
-            .order_by(StageHistory.id.desc())
-            .limit(1)
-        )
-    audience = str((details or {}).get("audience", "everyone"))
-    return Assignment(row.status, row.weight, audience, row.salt, row.version)
+    with store.transaction() as tx:
+        found = tx.rollouts.route(release)
+    if found is None:
+        return CONTROL_ONLY
+    return Assignment(found.status, found.weight, found.audience, found.salt, found.version)

@@ -20,7 +20,7 @@ from clearance.errors import ConflictError, UsageError
 from clearance.governance import append_in
 from clearance.policy import Policy, Stage
 from clearance.rollout import _controller as ctl
-from clearance.rollout._clock import utc
+from clearance.rollout._clock import instant
 from clearance.rollout._guards import Guards
 from clearance.rollout._monitor import Decision, Firing, Monitor
 from clearance.rollout._notify import Webhook, notify
@@ -46,7 +46,7 @@ class Controller:
 
     def tick(self, release: str, now: datetime | float | None = None) -> Decision:
         """One look at ``release``: decide and act. Returns what was done and why."""
-        moment = utc(now)
+        moment = instant(now)
         state = ctl.status(self.store, release)
         if state.status not in ACTIVE:
             return _idle(f"rollout is {state.status}: nothing to do")
@@ -58,7 +58,7 @@ class Controller:
     def peek(self, release: str, now: datetime | float | None = None) -> Decision:
         """What a look at ``release`` would decide now, without acting on it: the stage
         scorecard and reasons for status pages (one look of a fresh monitor)."""
-        moment = utc(now)
+        moment = instant(now)
         state = ctl.status(self.store, release)
         if state.status not in ACTIVE:
             return _idle(f"rollout is {state.status}: nothing to do")

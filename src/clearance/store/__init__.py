@@ -19,6 +19,8 @@ from clearance.store._gov_records import (
 from clearance.store._governance import Governance
 from clearance.store._engine import DEFAULT_URL, HEAD_REVISION, Store, database_url, open_store
 from clearance.store._releases import ReleaseNotFound, ReleaseRecord
+from clearance.store._rollouts import RolloutNotFound, RolloutRecord, RouteRecord, StageEntryRecord
+from clearance.store._scratch import Scratch
 from clearance.store._tables import (
     Approval,
     AuditCheckpoint,
@@ -40,9 +42,20 @@ from clearance.store._tables import (
     Waiver,
     WebSession,
 )
+from clearance.store._telemetry import ArmSums, Measure, RecentEvents, RowFormat, row_format
 from clearance.store._tx import Tx
 
 __all__ = [
+    "ArmSums",
+    "Measure",
+    "RecentEvents",
+    "RolloutNotFound",
+    "RolloutRecord",
+    "RouteRecord",
+    "RowFormat",
+    "Scratch",
+    "StageEntryRecord",
+    "row_format",
     "ApprovalRecord",
     "DataRequestNotFound",
     "DataRequestRecord",

@@ -16,7 +16,7 @@ from clearance.errors import StoreError, UsageError
 from clearance.store._tx import Tx
 
 DEFAULT_URL = "sqlite:///.clearance/clearance.db"
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 """Latest migration; a test checks it matches the migrations folder."""
 _MIGRATION_LOCK = 7_466_151  # PostgreSQL advisory lock key for migrations
 WRITE_LOCK = 7_466_152

@@ -192,6 +192,12 @@ class StageHistory(Base):
     exited_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(32))
     reasons: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Why the stage was entered (``reasons``) and left (``exit_reasons``)."""
+    kind: Mapped[str | None] = mapped_column(String(32))
+    """The stage's kind (``shadow``, ``canary``, ...)."""
+    audience: Mapped[str] = mapped_column(String(32), default="everyone")
+    notified: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Triggers already notified in this entry."""
 
 
 class TelemetryEvent(Base):

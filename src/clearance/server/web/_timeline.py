@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import select
 
 from clearance import governance
-from clearance.store import Release, RolloutRow, StageHistory, Store, TelemetryEvent
+from clearance.store import StageEntryRecord, Store
 
 COMPARED = ("quality", "latency_ms", "cost_usd", "feedback", "safety_event", "escalated")
 """The metrics the design compares at every stage."""
@@ -74,26 +73,18 @@ def _ts(moment: datetime) -> float:
 def timeline(store: Store, release: str) -> Timeline:
     """Everything the timeline charts need for ``release`` (empty before a rollout)."""
     result = Timeline()
-    with store.session() as session:
-        rollout = session.scalars(
-            select(RolloutRow)
-            .join(Release, Release.id == RolloutRow.release_id)
-            .where(Release.name == release)
-        ).first()
-        if rollout is not None:
-            result.status, result.version = rollout.status, rollout.version
-            rows = session.scalars(
-                select(StageHistory)
-                .where(StageHistory.rollout_id == rollout.id)
-                .order_by(StageHistory.entered_at, StageHistory.id)
-            )
-            result.stages = [_span(row) for row in rows]
+    with store.transaction() as tx:
+        found = tx.rollouts.by_entry_time(release)
+    if found is not None:
+        rollout, entries = found
+        result.status, result.version = rollout.status, rollout.version
+        result.stages = [_span(entry) for entry in entries]
     result.marks = _marks(store, release, result.stages)
     result.metrics = _metrics(store, release)
     return result
 
 
-def _span(row: StageHistory) -> StageSpan:
+def _span(row: StageEntryRecord) -> StageSpan:
     end = _ts(row.exited_at) if row.exited_at else None
     return StageSpan(row.stage, row.weight, _ts(row.entered_at), end, row.outcome)
 
@@ -111,23 +102,16 @@ def _marks(store: Store, release: str, stages: list[StageSpan]) -> list[Mark]:
 
 
 def _metrics(store: Store, release: str) -> dict[str, dict[str, Series]]:
-    columns = [getattr(TelemetryEvent, name) for name in COMPARED]
-    query = (
-        select(TelemetryEvent.ts, TelemetryEvent.arm, *columns)
-        .where(TelemetryEvent.release == release)
-        .order_by(TelemetryEvent.id.desc())
-        .limit(_MAX_EVENTS)
-    )
-    with store.session() as session:
-        rows = session.execute(query).all()
-    if not rows:
+    with store.transaction() as tx:
+        recent = tx.telemetry.recent(release, COMPARED, newest=_MAX_EVENTS)
+    if not recent.ts:
         return {}
-    times = np.array([_ts(r[0]) for r in rows])
-    arms = np.array([r[1] for r in rows])
+    times = np.array([_ts(moment) for moment in recent.ts])
+    arms = np.array(recent.arms)
     edges = np.linspace(times.min(), times.max() + 1e-6, _BUCKETS + 1)
     out: dict[str, dict[str, Series]] = {}
-    for i, name in enumerate(COMPARED):
-        values = np.array([np.nan if r[2 + i] is None else float(r[2 + i]) for r in rows])
+    for name in COMPARED:
+        values = np.array([np.nan if v is None else v for v in recent.values[name]])
         if np.isnan(values).all():
             continue
         out[name] = {
