@@ -21,7 +21,7 @@ _PG_STATE: dict[str, str] = {}
 _LOCAL_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def _admin_connect(url: str):  # type: ignore[no-untyped-def]
+def _admin_connect(url: str):
     import psycopg
 
     return psycopg.connect(
@@ -64,7 +64,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             pass
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter) -> None:
     if "skip" in _PG_STATE:
         terminalreporter.write_line(
             f"POSTGRESQL HALF SKIPPED: {_PG_STATE['skip']}. Set CLEARANCE_TEST_PG_URL "

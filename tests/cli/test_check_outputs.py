@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from clearance.cli import _outputs, run
+from clearance.cli import run
 from clearance.cli._outputs import OutputError, append_whole, write_atomic
 
 
@@ -138,7 +138,7 @@ def test_out_is_replaced_whole_or_left_as_it_was(
     def refuse(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_outputs.os, "replace", refuse)
+    monkeypatch.setattr("clearance.cli._outputs.os.replace", refuse)
     assert _check(example, "-f", "html", "-o", str(report)) == 3
     assert report.read_text(encoding="utf-8") == first
     assert sorted(p.name for p in report.parent.iterdir()) == ["report.json"]
@@ -153,7 +153,7 @@ def test_write_atomic_leaves_no_temp_file_when_the_write_fails(
     def fail(fd: int, data: object) -> int:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(_outputs.os, "write", fail)
+    monkeypatch.setattr("clearance.cli._outputs.os.write", fail)
     with pytest.raises(OutputError, match="r.txt: Input/output error") as info:
         write_atomic(target, "new", what="the report", fix="retry")
     assert info.value.exit_code == 3
@@ -176,7 +176,7 @@ def test_append_whole_cuts_a_partial_append_back(
             return real_write(fd, bytes(data[:3]))  # a short write, then the disk fills up
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_outputs.os, "write", partial)
+    monkeypatch.setattr("clearance.cli._outputs.os.write", partial)
     with pytest.raises(OutputError, match="No space left on device"):
         append_whole(target, "a long summary\n", what="the step summary", fix="free space")
     assert target.read_bytes() == b"before\n"

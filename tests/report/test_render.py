@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from junitparser import Failure, JUnitXml, Skipped
 from checkkit import evidence, outcomes, policy
 from clearance.checklist import Outcome, Report, decide
 from clearance.report import render_html, render_junit, render_markdown, render_table
+from goldenkit import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -43,10 +43,7 @@ def report() -> Report:
 
 
 def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("CLEARANCE_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    assert_golden(name, text, folder=GOLDEN)
 
 
 def test_markdown_golden(report: Report) -> None:
