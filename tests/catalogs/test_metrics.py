@@ -104,3 +104,27 @@ def test_every_built_in_metric_named_in_docs_and_policies_is_registered(source: 
     text = render_policy() if source == "template" else (ROOT / source).read_text()
     unknown = sorted(n for n in _used_names(text) if n not in METRIC_BY_NAME)
     assert unknown == [], f"{source} names unregistered metrics"
+
+
+def test_every_producer_computes_its_metric_from_evidence() -> None:
+    from dataclasses import replace
+
+    import checkkit
+    from clearance.checklist._metrics import MetricBook
+
+    gates = {"cost": [{"metric": "cost.monthly_usd", "max": 1}]}
+    policy = checkkit.policy(gates)
+    sides = [
+        tuple(
+            replace(o, latency_ms=100.0 + i, cost_usd=0.001 * (1 + i % 3))
+            for i, o in enumerate(checkkit.outcomes("t", [i % 4 > 0 for i in range(200)]))
+        )
+        for _ in range(2)
+    ]
+    evidence = checkkit.evidence(sides[0], sides[1])
+    book = MetricBook(evidence.candidate, policy, evidence)
+    for name in PRODUCERS:
+        estimate = book.get(name)
+        assert estimate.metric == name
+        if METRIC_BY_NAME[name].kind == "estimate":
+            assert estimate.known, (name, estimate.note)
