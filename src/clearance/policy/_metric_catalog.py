@@ -39,6 +39,7 @@ METRIC_CATALOG: tuple[MetricSpec, ...] = (
         "share of samples where candidate and baseline agree",
     ),
     MetricSpec("latency.p50_ms", "estimate", "median request latency"),
+    MetricSpec("latency.p90_ms", "estimate", "90th percentile request latency"),
     MetricSpec("latency.p95_ms", "estimate", "95th percentile request latency"),
     MetricSpec("latency.p99_ms", "estimate", "99th percentile request latency"),
     MetricSpec("cost.per_request_usd", "estimate", "mean cost of one request"),
