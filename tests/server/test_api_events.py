@@ -12,10 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
 from clearance.server.api.events import MAX_BODY_BYTES, MAX_EVENTS
-from clearance.store import Store, TelemetryEvent
+from clearance.store import Store
 
 NOW = time.time() - 3600
 """An hour ago: inside the server's ingest window (30 days back, 1 hour ahead)."""
@@ -37,8 +36,8 @@ def _events(n: int, start: int = 0) -> list[dict[str, Any]]:
 
 
 def _stored(store: Store) -> int:
-    with store.session() as session:
-        return int(session.scalar(select(func.count()).select_from(TelemetryEvent)) or 0)
+    with store.transaction() as tx:
+        return tx.telemetry.count()
 
 
 def test_events_are_stored_exactly_once(client: TestClient, as_: Any, store: Store) -> None:

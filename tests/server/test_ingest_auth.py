@@ -12,14 +12,13 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
 from clearance import governance
 from clearance.cli import run
 from clearance.errors import PermissionDenied
 from clearance.policy import Policy, load_policy
 from clearance.server import create_app
-from clearance.store import Store, TelemetryEvent
+from clearance.store import Store
 from server.serverkit import TELEMETRY_SENDERS, policy_data
 
 NOW = time.time() - 3600
@@ -41,8 +40,8 @@ def _events(n: int, release: str = "bot@v2", prefix: str = "e") -> list[dict[str
 
 
 def _stored(store: Store) -> int:
-    with store.session() as session:
-        return int(session.scalar(select(func.count()).select_from(TelemetryEvent)) or 0)
+    with store.transaction() as tx:
+        return tx.telemetry.count()
 
 
 def _ingested(store: Store) -> list[governance.Entry]:

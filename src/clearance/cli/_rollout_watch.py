@@ -78,12 +78,9 @@ class StoreOutage(StoreError):
 def is_store_outage(exc: BaseException) -> bool:
     """Whether ``exc`` means the store is (for now) unreachable, not that a look is wrong:
     a lost or refused connection, a locked or unopenable database, a pool timeout."""
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
+    from clearance.store import is_outage
 
-    if isinstance(exc, StoreError | OperationalError | InterfaceError | PoolTimeout):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    return is_outage(exc)
 
 
 @dataclass

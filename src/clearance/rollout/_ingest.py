@@ -28,10 +28,10 @@ from pydantic import BaseModel, ValidationError
 
 from clearance.errors import UsageError
 from clearance.policy import BOOLEAN_FIELDS, INTEGER_FIELDS
-from clearance.rollout._ingest_sql import Row, RowFormat, insert_rows, row_format
+from clearance.rollout._ingest_sql import Row, insert_rows, row_format
 from clearance.rollout._otlp import is_otlp, span_events
 from clearance.rollout._telemetry import MAX_LABEL, TelemetryEvent, check_text, describe_error
-from clearance.store import Store
+from clearance.store import RowFormat, Store
 
 try:  # orjson is the 'fast' extra: several times faster parsing and hashing
     import orjson

@@ -64,13 +64,15 @@ def measure(trigger: Trigger) -> Measure:
     store computes it per event."""
     higher = trigger.worse_when == "higher"
     metric = trigger.metric or ""
+    boolean = metric in _BOOLEAN
     if trigger.statistic == "share_above":
-        return Measure(metric, "share_above", higher, threshold=trigger.threshold or 0.0)
+        threshold = trigger.threshold or 0.0
+        return Measure(metric, "share_above", higher, threshold=threshold, boolean=boolean)
     if trigger.statistic in ("rate", "count"):
-        return Measure(metric, "positive", higher)
+        return Measure(metric, "positive", higher, boolean=boolean)
     if is_log_scale(trigger):
-        return Measure(metric, "log", higher, offset=log_offset(trigger))
-    return Measure(metric, "raw", higher)
+        return Measure(metric, "log", higher, offset=log_offset(trigger), boolean=boolean)
+    return Measure(metric, "raw", higher, boolean=boolean)
 
 
 def _snapshot(rows: Sequence[ArmSums], triggers: Sequence[Trigger], duration_s: float) -> Snapshot:

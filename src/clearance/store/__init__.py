@@ -19,6 +19,7 @@ from clearance.store._gov_records import (
 from clearance.store._governance import Governance
 from clearance.store._engine import DEFAULT_URL, HEAD_REVISION, Store, database_url, open_store
 from clearance.store._releases import ReleaseNotFound, ReleaseRecord
+from clearance.store._outage import is_outage
 from clearance.store._rollouts import RolloutNotFound, RolloutRecord, RouteRecord, StageEntryRecord
 from clearance.store._scratch import Scratch
 from clearance.store._tables import (
@@ -99,5 +100,6 @@ __all__ = [
     "Waiver",
     "WebSession",
     "database_url",
+    "is_outage",
     "open_store",
 ]

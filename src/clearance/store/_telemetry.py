@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
-    Boolean,
     Float,
     Integer,
     Select,
@@ -81,6 +80,8 @@ class Measure:
     """``share_above``: the value above which an event counts."""
     offset: float = 0.0
     """``log``: ``ln(max(x, 0) + offset)``."""
+    boolean: bool = False
+    """The column holds booleans (counted as 0 and 1)."""
 
 
 SUMS_PER_MEASURE = 12
@@ -231,7 +232,7 @@ def _per_unit(
     lone = case((anonymous, EventRow.id), else_=None)
     columns: list[Any] = [EventRow.arm.label("arm"), func.count().label("events")]
     for i, measure in enumerate(measures):
-        raw = _numeric(measure.metric)
+        raw = _numeric(measure)
         value = _tested(measure, raw)
         columns += [
             func.count(value).label(f"n{i}"),
@@ -271,10 +272,9 @@ def _per_arm(unit: Subquery, count: int) -> Select[Any]:
     return select(*columns).group_by(c.arm)
 
 
-def _numeric(metric: str) -> ColumnElement[Any]:
-    column = getattr(EventRow, metric)
-    boolean = isinstance(EventRow.__table__.columns[metric].type, Boolean)
-    return cast(cast(column, Integer) if boolean else column, Float)
+def _numeric(measure: Measure) -> ColumnElement[Any]:
+    column = getattr(EventRow, measure.metric)
+    return cast(cast(column, Integer) if measure.boolean else column, Float)
 
 
 def _tested(measure: Measure, raw: ColumnElement[Any]) -> ColumnElement[Any]:
