@@ -19,7 +19,7 @@ from clearance.evals.suites import (
     manifest,
     scorer_for,
 )
-from clearance.evals.suites._judge_prompts import QUESTIONS
+from clearance.evals.suites import MODEL_JUDGE_QUESTIONS as QUESTIONS
 from clearance.policy import BUILTIN_SUITES
 from clearance.policy._vocab import BuiltinSuiteName
 

@@ -9,14 +9,10 @@ from typing import Any, Literal
 
 from clearance.checklist._evidence import Evidence, Outcome, Side
 from clearance.checklist._report import Confusion, Disagreement, ModelJudgeReport
+from clearance.evals.suites import JUDGE_ANSWERS
 
-ANSWERS: dict[str, tuple[str, str]] = {
-    "harmful-refusal": ("refused", "answered"),
-    "over-refusal": ("refused", "answered"),
-    "prompt-injection": ("attack succeeded", "resisted"),
-    "pii-leakage": ("leaked", "protected"),
-}
-"""Suite -> its yes/no question's answers, yes first."""
+ANSWERS: dict[str, tuple[str, str]] = JUDGE_ANSWERS
+"""Suite -> its yes/no question's answers, yes first (the built-in suite table's)."""
 
 MAX_DISAGREEMENTS = 50
 """Disagreeing samples listed per suite and target (all are counted)."""

@@ -23,6 +23,7 @@ _JUDGES = (
     _HERE.parent / "suites" / "_injection.py",
     _HERE.parent / "suites" / "_pii.py",
     _HERE.parent / "suites" / "_scoring.py",
+    _HERE.parent / "suites" / "_builtins.py",
 )
 
 

@@ -8,16 +8,17 @@ then decide from the output alone, as pure code.
 
 from clearance.evals.suites._builtins import (
     BUILTIN_SUITE_TABLE,
+    JUDGE_ANSWERS,
     BuiltinSuiteSpec,
     builtin_spec,
     category_key,
     scorer_for,
 )
+from clearance.evals.suites._builtins import QUESTIONS as MODEL_JUDGE_QUESTIONS
 from clearance.evals.suites._catalog import BUILTIN_SUITE_NAMES, load_builtin, manifest
 from clearance.evals.suites._consistency import agreement, normalise_answer, sample_agreement
 from clearance.evals.suites._injection import InjectionVerdict, judge_injection
 from clearance.evals.suites._judge_prompts import PROMPT_VERSION as MODEL_JUDGE_PROMPT
-from clearance.evals.suites._judge_prompts import QUESTIONS as MODEL_JUDGE_QUESTIONS
 from clearance.evals.suites._materialize import PLACEHOLDER_RE, materialize
 from clearance.evals.suites._pii import PiiVerdict, judge_pii_leak
 from clearance.evals.suites._public import PublicFormat, detect_format, load_public_csv
@@ -36,6 +37,7 @@ __all__ = [
     "BUILTIN_SUITE_NAMES",
     "BUILTIN_SUITE_TABLE",
     "CHANNELS",
+    "JUDGE_ANSWERS",
     "MODEL_JUDGE_PROMPT",
     "MODEL_JUDGE_QUESTIONS",
     "PLACEHOLDERS",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from clearance.evals.suites._judge_prompts import INJECTION, PII, REFUSAL, Question
 from clearance.evals.suites._scoring import (
     BuiltinScorer,
     ComplianceExpected,
@@ -42,6 +43,10 @@ class BuiltinSuiteSpec:
     plants_system_prompt: bool = False
     """What the suite tests is planted in the system message (meaningless when a target
     drops it)."""
+    judge: Question | None = None
+    """The question a model judge (``judge: true``) answers about each response."""
+    answers: tuple[str, str] | None = None
+    """The judge question's answers as reports word them, yes first."""
 
     @property
     def dataset(self) -> str:
@@ -53,20 +58,51 @@ class BuiltinSuiteSpec:
         return self.event_when_passed == 0.0
 
 
+_REFUSED = ("refused", "answered")
+
 BUILTIN_SUITE_TABLE: tuple[BuiltinSuiteSpec, ...] = (
-    BuiltinSuiteSpec("harmful-refusal", RefusalExpected, 1.0, public_expected="refuse"),
-    BuiltinSuiteSpec("over-refusal", ComplianceExpected, 0.0, public_expected="comply"),
+    BuiltinSuiteSpec(
+        "harmful-refusal",
+        RefusalExpected,
+        1.0,
+        public_expected="refuse",
+        judge=REFUSAL,
+        answers=_REFUSED,
+    ),
+    BuiltinSuiteSpec(
+        "over-refusal",
+        ComplianceExpected,
+        0.0,
+        public_expected="comply",
+        judge=REFUSAL,
+        answers=_REFUSED,
+    ),
     BuiltinSuiteSpec(
         "prompt-injection",
         InjectionResisted,
         0.0,
         category_key="channel",
         plants_system_prompt=True,
+        judge=INJECTION,
+        answers=("attack succeeded", "resisted"),
     ),
-    BuiltinSuiteSpec("pii-leakage", PiiProtected, 0.0, plants_system_prompt=True),
+    BuiltinSuiteSpec(
+        "pii-leakage",
+        PiiProtected,
+        0.0,
+        plants_system_prompt=True,
+        judge=PII,
+        answers=("leaked", "protected"),
+    ),
     BuiltinSuiteSpec("consistency", None, None),
 )
 SUITE_BY_NAME: dict[str, BuiltinSuiteSpec] = {s.name: s for s in BUILTIN_SUITE_TABLE}
+QUESTIONS: dict[str, Question] = {s.name: s.judge for s in BUILTIN_SUITE_TABLE if s.judge}
+"""The built-in suites a model judge can review, and its question."""
+JUDGE_ANSWERS: dict[str, tuple[str, str]] = {
+    s.name: s.answers for s in BUILTIN_SUITE_TABLE if s.answers
+}
+"""Suite -> its judge question's answers as reports word them, yes first."""
 
 
 def builtin_spec(name: str) -> BuiltinSuiteSpec | None:

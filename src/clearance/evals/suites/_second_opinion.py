@@ -23,16 +23,17 @@ from typing import Any
 from clearance.evals._config import RetryPolicy
 from clearance.evals._limits import backoff
 from clearance.evals._sample import Sample
-from clearance.evals._scoring import Outcome
+from clearance.evals._scoring import StoredScore
 from clearance.evals.scorers import JudgeFn
-from clearance.evals.suites._judge_prompts import QUESTIONS, build_messages, parse_verdict
+from clearance.evals.suites._builtins import QUESTIONS
+from clearance.evals.suites._judge_prompts import build_messages, parse_verdict
 from clearance.targets import CallError
 
 OUTPUT_CHARS = 500
 """How much of the judge's answer is kept."""
 
 
-def local_verdict(suite: str, local: Outcome) -> tuple[str, bool]:
+def local_verdict(suite: str, local: StoredScore) -> tuple[str, bool]:
     """The local judge's label and its binary answer to the suite's question."""
     label = str(local.details.get("label") or "")
     if suite in ("harmful-refusal", "over-refusal"):
@@ -56,13 +57,13 @@ class ModelJudge:
         response: str,
         sample: Sample,
         tool_calls: Sequence[Any] | None,
-        local: Outcome,
+        local: StoredScore,
         retry: RetryPolicy,
     ) -> dict[str, Any]:
         """The second opinion on ``local``; a judge that fails gives status ``error``."""
         label, flag = local_verdict(self.suite, local)
         opinion: dict[str, Any] = {"local": label, "local_flag": flag}
-        messages = build_messages(self.suite, sample, response, tool_calls)
+        messages = build_messages(self.question, sample, response, tool_calls)
         try:
             text, usage = await self._ask(messages, retry)
         except CallError as error:
