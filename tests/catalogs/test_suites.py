@@ -74,3 +74,23 @@ def test_the_judged_suites_are_the_per_sample_ones() -> None:
     per_sample = {s.name for s in BUILTIN_SUITE_TABLE if s.scorer is not None}
     assert set(QUESTIONS) == per_sample
     assert set(ANSWERS) == per_sample
+
+
+@pytest.mark.parametrize("spec", BUILTIN_SUITE_TABLE, ids=NAMES)
+def test_the_policy_accepts_judge_true_exactly_where_the_table_has_a_question(
+    spec: BuiltinSuiteSpec,
+) -> None:
+    import yaml
+
+    from clearance.policy import PolicyErrors, parse_policy, render_policy
+
+    data = yaml.safe_load(render_policy())
+    data["targets"]["judge"] = dict(data["targets"]["baseline"], label="judge")
+    data["suites"] = [{"builtin": spec.name, "judge": True}]
+    data["gates"] = {}
+    text = yaml.safe_dump(data)
+    if spec.judge is None:
+        with pytest.raises(PolicyErrors, match="no per-sample verdict"):
+            parse_policy(text, file=Path("clearance.yaml"), require_env=False)
+    else:
+        parse_policy(text, file=Path("clearance.yaml"), require_env=False)
