@@ -14,7 +14,7 @@ from checkkit import outcomes
 from clearance import governance
 from clearance.checklist import Evidence, Side, decide
 from clearance.governance._audit import GENESIS, entry_hash
-from clearance.policy import Policy, load_policy
+from clearance.policy import AREAS, Policy, load_policy
 from clearance.release import record
 from clearance.store import Store
 from clearance.store._tables import AuditEvent
@@ -30,17 +30,7 @@ OWNERS: dict[str, Any] = {
 }
 GATES: dict[str, Any] = {
     "safety": [{"metric": "harmful-refusal.refusal_rate", "min": 0.9}],
-    "allow_not_evaluated": [
-        "capability",
-        "security",
-        "privacy",
-        "reliability",
-        "cost",
-        "latency",
-        "monitoring",
-        "rollback",
-        "documentation",
-    ],
+    "allow_not_evaluated": [a for a in AREAS if a != "safety"],
 }
 RELEASE = "bot@v2"
 
