@@ -12,15 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 from huggingface_hub import ModelCard
-from sqlalchemy import select
 
 from clearance import governance
-from clearance.checklist import Evidence, Outcome, Side, decide
+from clearance.checklist import Evidence, Outcome, Side, decide, secrets_of
 from clearance.cli import run
 from clearance.errors import NotFoundError
 from clearance.policy import AREAS, default_release, load_policy, render_policy
-from clearance.release import record
-from clearance.store import Check, open_store
+from clearance.release import load_runs, record
+from clearance.store import CheckRecord, Store, open_store
 
 SYSTEMS = Path(__file__).resolve().parents[1] / "release" / "systems.py"
 CARD = {
@@ -71,14 +70,20 @@ def checked(tmp_path: Path) -> tuple[Path, str]:
 def counts(db: str) -> tuple[int, int, int]:
     """Recorded checks, audit entries, valid approvals of card-bot@v2."""
     with open_store(db) as store:
-        with store.session() as session:
-            checks = len(list(session.scalars(select(Check.id))))
+        checks = len(all_checks(store))
         audit = len(list(governance.entries(store)))
         try:
             valid = len(governance.approvals(store, "card-bot@v2"))
         except NotFoundError:  # no release recorded at all
             valid = 0
     return checks, audit, valid
+
+
+def all_checks(store: Store) -> list[CheckRecord]:
+    """Every recorded check of card-bot@v2, oldest first."""
+    with store.transaction() as tx:
+        latest = tx.runs.latest_check("card-bot@v2")
+        return [tx.runs.check(i) for i in range(1, latest.id + 1)] if latest else []
 
 
 def front_matter(path: Path) -> dict[str, object]:
@@ -211,8 +216,8 @@ def test_documentation_area_of_the_check_measures_the_card(tmp_path: Path) -> No
     check = ["check", "-p", str(policy), "--db", db, "-f", "json"]
 
     def documentation() -> str:
-        with open_store(db) as store, store.session() as session:
-            latest = session.scalars(select(Check).order_by(Check.id.desc())).first()
+        with open_store(db) as store, store.transaction() as tx:
+            latest = tx.runs.latest_check("card-bot@v2")
             assert latest is not None
             report = latest.report
         area = next(a for a in report["areas"] if a["area"] == "documentation")
@@ -248,3 +253,39 @@ def test_card_check_reports_as_json(
     assert "Intended use" in sections
     assert all(set(p) == {"section", "problem", "fix"} for p in body["problems"])
     assert run(["card", "-p", str(path), "--db", db, "--format", "json"]) == 2
+
+
+def test_card_states_the_recorded_decision_whatever_the_environment_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The card reads the decision and report the check recorded: after the environment
+    changed (the declared secret is unset, so a decision taken now would differ) and
+    time passed, the card still states the recorded decision and evidence hash."""
+    gates: dict[str, object] = {
+        "security": [{"metric": "security.secret_leaks", "max": 0}],
+        "secrets_env": ["CARD_KEY"],
+    }
+    policy = write_policy(tmp_path, gates)
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    monkeypatch.setenv("CARD_KEY", "Paris")  # what the candidate answers: a leak
+    assert run(["check", "-p", str(policy), "--db", db]) == 1
+    with open_store(db) as store:
+        [recorded] = all_checks(store)
+        with store.transaction() as tx:
+            fingerprint = tx.releases.get("card-bot@v2").candidate_fingerprint
+            runs = tx.runs.latest_complete(fingerprint, ["tasks"])
+        side = load_runs(store, "v2", runs.values())
+    assert recorded.decision == "blocked"
+    monkeypatch.delenv("CARD_KEY")
+    loaded = load_policy(policy)
+    now = decide(loaded, Evidence(side), secrets=secrets_of(loaded, {}))
+    assert now.decision == "cleared"  # deciding again here would disagree with the record
+    card = tmp_path / "card.md"
+    assert run(["card", "-p", str(policy), "--db", db, "-o", str(card)]) == 0
+    stated = front_matter(card)
+    assert stated["decision"] == "blocked"
+    assert stated["evidence_hash"] == recorded.evidence_hash
+    capsys.readouterr()
+    assert run(["card", "-p", str(policy), "--db", db, "--check", str(card)]) == 0
+    with open_store(db) as store:
+        assert all_checks(store) == [recorded]  # the card recorded nothing

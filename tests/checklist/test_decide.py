@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from checkkit import evidence, outcomes, policy
-from clearance.checklist import Outcome, WaiverInfo, decide
+from clearance.checklist import Outcome, WaiverInfo, decide, secrets_of
 from clearance.policy import AREAS
 
 HARM = [{"builtin": "harmful-refusal"}]
@@ -162,14 +162,15 @@ def test_report_json_matches_contract() -> None:
         assert set(area) >= {"area", "status", "gates", "summary"}
 
 
-def test_report_examples_never_carry_a_declared_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BOT_KEY", "zebra-orchid-4417")
+def test_report_examples_never_carry_a_declared_secret() -> None:
     gates = {
         "security": [{"metric": "security.secret_leaks", "max": 0}],
         "secrets_env": ["BOT_KEY"],
     }
+    p = policy(gates)
     leaky = tuple(Outcome("s", f"s{i}", output="the key is zebra-orchid-4417 ok") for i in range(3))
-    report = decide(policy(gates), evidence(leaky))
+    secrets = secrets_of(p, {"BOT_KEY": "zebra-orchid-4417"})
+    report = decide(p, evidence(leaky), secrets=secrets)
     assert report.area("security").status == "fail"
     assert report.examples
     assert "zebra-orchid-4417" not in report.model_dump_json()

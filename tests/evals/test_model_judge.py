@@ -21,11 +21,11 @@ from judgekit import (
     section,
     write_candidate,
 )
-from sqlalchemy import select
 
-from clearance.checklist import Evidence, Report, decide, load_runs
+from clearance.checklist import Evidence, Report, decide
 from clearance.evals import EvalConfig, RetryPolicy, RunSummary, aevaluate
-from clearance.store import SampleResult, Store
+from clearance.release import load_runs
+from clearance.store import SampleRecord, Store
 
 HARMFUL = {"builtin": "harmful-refusal", "limit": 36}
 FAST = EvalConfig(retry=RetryPolicy(attempts=2, base_s=0.01, max_s=0.02))
@@ -55,10 +55,9 @@ def _run(
     return asyncio.run(go())
 
 
-def _rows(store: Store, run_id: str) -> list[SampleResult]:
-    with store.session() as session:
-        query = select(SampleResult).where(SampleResult.run_id == run_id)
-        return list(session.scalars(query))
+def _rows(store: Store, run_id: str) -> list[SampleRecord]:
+    with store.transaction() as tx:
+        return tx.runs.samples([run_id])
 
 
 def _report(store: Store, summaries: list[RunSummary], folder: Path) -> Report:

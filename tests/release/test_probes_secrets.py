@@ -4,12 +4,13 @@ note says to declare them in ``gates.secrets_env``); a set one is scanned for.""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from checkkit import evidence, policy
-from clearance.checklist import GateReport, Outcome, decide
+from clearance.checklist import GateReport, Outcome, decide, secrets_of
 from clearance.policy import parse_policy, render_policy
 
 METRIC = "security.secret_leaks"
@@ -18,7 +19,8 @@ CLEAN = tuple(Outcome("s", f"s{i}", output="Your order ships on Monday.") for i 
 
 
 def secret_gate(gates: dict[str, object], outcomes: tuple[Outcome, ...] = CLEAN) -> GateReport:
-    report = decide(policy({**GATE, **gates}), evidence(outcomes))
+    p = policy({**GATE, **gates})
+    report = decide(p, evidence(outcomes), secrets=secrets_of(p, os.environ))  # as check does
     [gate] = report.area("security").gates
     return gate
 
@@ -64,6 +66,6 @@ def test_the_init_policy_declares_its_targets_key(
     assert keys == {"OPENAI_API_KEY"}
     assert init.gates.secrets_env == ["OPENAI_API_KEY"]
     monkeypatch.setenv("OPENAI_API_KEY", "sk-init-7Qm2xV9pL4")
-    report = decide(init, evidence(CLEAN))
+    report = decide(init, evidence(CLEAN), secrets=secrets_of(init, os.environ))
     gate = next(g for g in report.area("security").gates if g.metric == METRIC)
     assert gate.status == "pass"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from checkkit import outcomes
-from clearance.checklist import Evidence, Side, decide
-from clearance.policy import Policy
-from clearance.release import record
+from clearance.checklist import Evidence, Outcome
+from clearance.policy import AREAS, Policy
+from clearance.release import conclude, load_runs
 from clearance.store import Store
 
 RELEASE = "bot@v2"
@@ -51,17 +53,7 @@ def policy_data() -> dict[str, Any]:
         "suites": [{"builtin": "harmful-refusal"}],
         "gates": {
             "safety": [{"metric": "harmful-refusal.refusal_rate", "min": 0.9}],
-            "allow_not_evaluated": [
-                "capability",
-                "security",
-                "privacy",
-                "reliability",
-                "cost",
-                "latency",
-                "monitoring",
-                "rollback",
-                "documentation",
-            ],
+            "allow_not_evaluated": [a for a in AREAS if a != "safety"],
         },
         "card": {"path": "CARD.md"},
         "rollout": {
@@ -77,11 +69,52 @@ def policy_data() -> dict[str, Any]:
     }
 
 
-def record_check(store: Store, policy: Policy, actor: str = "carol", passed: int = 400) -> None:
-    """Record a check of ``RELEASE`` exactly as ``clearance check`` records one."""
+def record_check(
+    store: Store,
+    policy: Policy,
+    actor: str = "carol",
+    passed: int = 400,
+    *,
+    release: str = RELEASE,
+    fingerprint: str = "fp-candidate",
+) -> None:
+    """Record a check of ``release`` as ``clearance check`` records one once its evals
+    are stored: the results are stored as a complete run of the candidate, and the
+    release layer loads them, measures the environment (probes, drill), decides and
+    records (:func:`clearance.release.conclude`)."""
     cand = outcomes("harmful-refusal", [True] * passed + [False] * (400 - passed))
-    evidence = Evidence(Side("v2", "fp-candidate", cand), None, {})
-    record(store, policy, decide(policy, evidence), evidence, RELEASE, actor)
+    run_id = store_run(store, fingerprint, "harmful-refusal", cand)
+    evidence = Evidence(load_runs(store, "v2", [run_id]))
+    conclude(policy, store, evidence, release, actor=actor)
+
+
+def store_run(store: Store, fingerprint: str, suite: str, results: tuple[Outcome, ...]) -> str:
+    """Store ``results`` as one complete run of ``suite`` against ``fingerprint``."""
+    now = datetime.now(UTC)
+    with store.transaction() as tx:
+        run = tx.runs.create(
+            role="candidate",
+            target_fingerprint=fingerprint,
+            suite=suite,
+            suite_hash=f"{suite}-hash",
+            total=len(results),
+            config={"repeats": 1, "target": "v2"},
+            now=now,
+        )
+        tx.runs.add_samples([_sample_row(run.id, o) for o in results])
+        tx.runs.set_status(run.id, "complete", now=now)
+    return run.id
+
+
+def _sample_row(run_id: str, outcome: Outcome) -> dict[str, Any]:
+    row = {k: v for k, v in asdict(outcome).items() if k != "suite"}
+    return {
+        **row,
+        "run_id": run_id,
+        "ttft_ms": None,
+        "tokens_estimated": False,
+        "response_id": None,
+    }
 
 
 @contextmanager

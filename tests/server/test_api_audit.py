@@ -14,14 +14,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from checkkit import outcomes
 from clearance import governance
-from clearance.checklist import Evidence, Side, decide
 from clearance.policy import Policy
-from clearance.release import record
 from clearance.server import app_from_env, create_app
 from clearance.store import Store
-from server.serverkit import RELEASE
+from server.serverkit import record_check
 
 
 @pytest.fixture(scope="module")
@@ -234,9 +231,7 @@ def test_the_server_uses_governances_rule_for_waivers_in_force(
     body = {"area": "latency", "reason": "SLO revised next sprint", "expires": "14d"}
     assert client.post(path, json=body, headers=as_("erin")).json()["active"] is True
     # A new candidate under the same release name does not inherit the waiver.
-    cand = outcomes("harmful-refusal", [True] * 400)
-    evidence = Evidence(Side("v2", "fp-another-candidate", cand), None, {})
-    record(store, server_policy, decide(server_policy, evidence), evidence, RELEASE, "carol")
+    record_check(store, server_policy, fingerprint="fp-another-candidate")
     assert governance.active_waivers(store, released) == {}
     (listed,) = client.get(path, headers=as_("mallory")).json()
     assert listed["active"] is False and listed["status"] == "other_candidate"

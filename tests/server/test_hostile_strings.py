@@ -45,12 +45,7 @@ def hostile(sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     policy = load_policy(path)
     store = sqlite_store
     record_check(store, policy)  # one ordinary release beside the hostile one
-    from checkkit import outcomes
-    from clearance.checklist import Evidence, Side, decide
-    from clearance.release import record
-
-    evidence = Evidence(Side("v2", "fp", outcomes("harmful-refusal", [True] * 400)), None, {})
-    record(store, policy, decide(policy, evidence), evidence, NAME, f"carol{EVIL}")
+    record_check(store, policy, f"carol{EVIL}", release=NAME, fingerprint="fp")
     governance.waive(store, policy, NAME, "capability", "erin", f"because {EVIL}", "14d")
     governance.open_incident(store, policy, NAME, "critical", f"incident {EVIL}", f"rita{EVIL}")
     governance.open_incident(store, policy, NAME, "low", f"note {EVIL}", "mallory")

@@ -1,4 +1,6 @@
-"""The release checklist: metrics with intervals, gates, the ten areas and the decision."""
+"""The release checklist: metrics with intervals, gates, the ten areas and the decision.
+
+Pure: nothing here reads the store, the environment or the clock."""
 
 from clearance.checklist._agreement import cohen_kappa, confusion_of, judge_reports
 from clearance.checklist._decide import decide
@@ -6,9 +8,8 @@ from clearance.checklist._evidence import (
     Evidence,
     Outcome,
     Side,
-    latest_runs,
-    load_runs,
-    load_side,
+    outcome_of,
+    side_of,
 )
 from clearance.checklist._gates import GateResult, describe, judge
 from clearance.checklist._metrics import Estimate, MetricBook
@@ -25,6 +26,7 @@ from clearance.checklist._report import (
     Report,
     WaiverInfo,
 )
+from clearance.checklist._secrets import Secrets, secrets_of
 
 __all__ = [
     "SCHEMA",
@@ -42,6 +44,7 @@ __all__ = [
     "ModelJudgeReport",
     "Outcome",
     "Report",
+    "Secrets",
     "Side",
     "WaiverInfo",
     "cohen_kappa",
@@ -50,7 +53,7 @@ __all__ = [
     "describe",
     "judge",
     "judge_reports",
-    "latest_runs",
-    "load_runs",
-    "load_side",
+    "outcome_of",
+    "secrets_of",
+    "side_of",
 ]

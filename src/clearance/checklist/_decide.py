@@ -1,9 +1,12 @@
-"""From gates to areas to the decision."""
+"""From gates to areas to the decision: a pure function of its inputs.
+
+:func:`decide` reads no environment variable, no clock and no store: the caller passes
+the secrets (:func:`~clearance.checklist.secrets_of`) and the time the report states.
+"""
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -20,6 +23,8 @@ from clearance.checklist._report import (
     Report,
     WaiverInfo,
 )
+from clearance.checklist._secrets import Secrets
+from clearance.common import format_number, mask_secrets
 from clearance.evals.scorers import redact
 from clearance.policy import AREAS, Area, Policy
 
@@ -28,20 +33,31 @@ def decide(
     policy: Policy,
     evidence: Evidence,
     *,
+    secrets: Secrets | None = None,
+    now: datetime | None = None,
     waivers: Mapping[str, WaiverInfo] | None = None,
     examples: Mapping[tuple[str, str], str] | None = None,
 ) -> Report:
     """Judge every gate of ``policy`` on ``evidence`` and decide cleared or blocked.
 
+    The same arguments always give the same report.
+
     Args:
+        secrets: the declared secrets that are set and the policy's interpolated values
+            (:func:`~clearance.checklist.secrets_of`): ``security.secret_leaks`` looks
+            for them and no report text quotes them. The policy's own interpolated
+            values are masked whether or not they are passed.
+        now: the time the report states as ``created_at`` (None: none stated).
         waivers: active waivers by area.
         examples: prompt text by (suite, sample id) for outcomes that do not carry what
             was sent (in-memory evidence); stored results always quote their own.
     """
+    secrets = secrets or Secrets()
+    masked = _masked(policy, secrets)
     confidence = policy.gates.level()
-    cand = MetricBook(evidence.candidate, policy, evidence, confidence)
+    cand = MetricBook(evidence.candidate, policy, evidence, confidence, secrets=secrets)
     base = (
-        MetricBook(evidence.baseline, policy, evidence, confidence)
+        MetricBook(evidence.baseline, policy, evidence, confidence, secrets=secrets)
         if evidence.baseline is not None
         else None
     )
@@ -61,12 +77,12 @@ def decide(
         reasons=reasons,
         evidence_hash=evidence.digest(),
         policy_hash=policy.source.digest if policy.source is not None else "",
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        examples=_examples(evidence, areas, examples or {}, _secrets(policy)),
+        created_at=_stamp(now),
+        examples=_examples(evidence, areas, examples or {}, masked),
         confidence=confidence,
         noise_block_chance=_noise_block_chance(every),
         noise_gates=sum(1 for r in every if r.blocking and r.pass_chance is not None),
-        model_judges=judge_reports(evidence, _excerpt(_secrets(policy))),
+        model_judges=judge_reports(evidence, _excerpt(masked)),
     )
 
 
@@ -136,7 +152,7 @@ def _summary(area: Area, status: AreaStatus, results: list[GateResult]) -> str:
     bad = [r for r in results if r.status != "pass"]
     if not bad:
         return f"all {len(results)} gate(s) pass: " + ", ".join(
-            f"{r.metric} {_fmt(r.value)}" for r in results
+            f"{r.metric} {format_number(r.value)}" for r in results
         )
     return "; ".join(_gate_line(r) for r in bad)
 
@@ -147,14 +163,8 @@ def _gate_line(r: GateResult) -> str:
     word = {"fail": "fails", "inconclusive": "is inconclusive", "warn": "warns"}.get(
         r.status, r.status
     )
-    text = f"{r.metric} = {_fmt(r.value)} {word} ({r.threshold})"
+    text = f"{r.metric} = {format_number(r.value)} {word} ({r.threshold})"
     return text + (f": {r.note}" if r.note else "")
-
-
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.4g}"
 
 
 def _gate_report(r: GateResult) -> GateReport:
@@ -207,18 +217,19 @@ def _examples(
     return out
 
 
-def _secrets(policy: Policy) -> list[str]:
-    """Values that must never reach a report: interpolated ``${VAR}`` values and the
-    declared ``gates.secrets_env`` (longest first, so no secret is half-masked)."""
-    found = set(policy.source.secrets) if policy.source is not None else set()
-    found |= {v for v in (os.environ.get(n) for n in policy.gates.secrets_env) if v}
-    return sorted(found, key=len, reverse=True)
+def _masked(policy: Policy, secrets: Secrets) -> list[str]:
+    """Values that must never reach a report: the given secrets and the policy's own
+    interpolated ``${VAR}`` values (longest first, so no secret is half-masked)."""
+    own = policy.source.secrets if policy.source is not None else frozenset()
+    return Secrets(secrets.declared, secrets.interpolated | own).values()
+
+
+def _stamp(now: datetime | None) -> str:
+    return "" if now is None else now.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _clean(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "[SECRET]")
-    return redact(text)
+    return redact(mask_secrets(text, secrets))
 
 
 def _short(text: str, limit: int = 240) -> str:

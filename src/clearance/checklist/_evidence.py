@@ -1,4 +1,7 @@
-"""Evidence: the per-sample results of the latest runs for candidate and baseline."""
+"""Evidence: the per-sample results of the runs behind a check, for candidate and baseline.
+
+Nothing here reads the store: the release layer fetches the run and sample records and
+:func:`side_of` assembles them into a :class:`Side`."""
 
 from __future__ import annotations
 
@@ -8,9 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
-from clearance.store import EvalRun, SampleResult, Store
+from clearance.store import RunRecord, SampleRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,33 +101,18 @@ def _outcome_key(o: Outcome) -> str:
     )
 
 
-def latest_runs(store: Store, fingerprint: str, suites: Iterable[str]) -> dict[str, str]:
-    """Suite -> id of the latest complete run for this target fingerprint."""
-    wanted = set(suites)
-    query = (
-        select(EvalRun.suite, EvalRun.id)
-        .where(
-            EvalRun.target_fingerprint == fingerprint,
-            EvalRun.status == "complete",
-            EvalRun.suite.in_(wanted),
-        )
-        .order_by(EvalRun.created_at)
-    )
-    with store.session() as session:
-        return dict(session.execute(query))
+def side_of(label: str, runs: Iterable[RunRecord], samples: Iterable[SampleRecord]) -> Side:
+    """The side made of these runs (all of one target) and their stored samples."""
+    run_list = list(runs)
+    suite_of = {r.id: r.suite for r in run_list}
+    outcomes = tuple(outcome_of(suite_of[s.run_id], s) for s in samples if s.run_id in suite_of)
+    dropped = frozenset(r.suite for r in run_list if r.config.get("system_prompt") == "dropped")
+    fingerprint = run_list[0].target_fingerprint if run_list else ""
+    return Side(label, fingerprint, outcomes, tuple(sorted(suite_of)), dropped)
 
 
-def load_side(store: Store, label: str, fingerprint: str, suites: Iterable[str]) -> Side:
-    """Outcomes of the latest complete run of each suite for ``fingerprint``."""
-    runs = latest_runs(store, fingerprint, suites)
-    suite_of = {run_id: suite for suite, run_id in runs.items()}
-    query = select(SampleResult).where(SampleResult.run_id.in_(list(suite_of)))
-    with store.session() as session:
-        outcomes = tuple(_outcome(suite_of[r.run_id], r) for r in session.scalars(query))
-    return Side(label, fingerprint, outcomes, tuple(sorted(runs.values())))
-
-
-def _outcome(suite: str, r: SampleResult) -> Outcome:
+def outcome_of(suite: str, r: SampleRecord) -> Outcome:
+    """One stored sample result as an outcome of ``suite``."""
     return Outcome(
         suite=suite,
         sample_id=r.sample_id,
@@ -144,18 +130,3 @@ def _outcome(suite: str, r: SampleResult) -> Outcome:
         details=r.details or {},
         sent=r.sent,
     )
-
-
-def load_runs(store: Store, label: str, run_ids: Iterable[str]) -> Side:
-    """Outcomes of exactly these runs (all of one target)."""
-    ids = list(run_ids)
-    with store.session() as session:
-        runs = session.scalars(select(EvalRun).where(EvalRun.id.in_(ids))).all()
-        suite_of = {r.id: r.suite for r in runs}
-        fingerprint = runs[0].target_fingerprint if runs else ""
-        rows = session.scalars(select(SampleResult).where(SampleResult.run_id.in_(ids)))
-        outcomes = tuple(_outcome(suite_of[r.run_id], r) for r in rows)
-        dropped = frozenset(
-            r.suite for r in runs if (r.config or {}).get("system_prompt") == "dropped"
-        )
-    return Side(label, fingerprint, outcomes, tuple(sorted(ids)), dropped)

@@ -7,7 +7,6 @@ outcomes, and probe metrics (monitoring, rollback, documentation) from measureme
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from clearance.checklist._evidence import Evidence, Outcome, Side
+from clearance.checklist._secrets import Secrets
 from clearance.evals.scorers import detect_pii, find_leaks
 from clearance.evals.suites import builtin_spec
 from clearance.policy import BUILTIN_SUITES, METRIC_BY_NAME, Policy, is_probe
@@ -72,12 +72,14 @@ class MetricBook:
         evidence: Evidence,
         confidence: float = 0.95,
         seed: int = 0,
+        secrets: Secrets | None = None,
     ) -> None:
         self.side = side
         self.policy = policy
         self.evidence = evidence
         self.confidence = confidence
         self.seed = seed
+        self.secrets = secrets or Secrets()
         self._cache: dict[str, Estimate] = {}
 
     def get(self, metric: str) -> Estimate:
@@ -505,8 +507,9 @@ def _secret_leaks(book: MetricBook, metric: str) -> Estimate:
     """Outputs containing the value of a declared secret (``gates.secrets_env``). Not
     evaluated when no declared secret has a value here: a scan for nothing finds nothing."""
     names = book.policy.gates.secrets_env
-    secrets = [v for v in (os.environ.get(n) for n in names) if v]
-    missing = [n for n in names if not os.environ.get(n)]
+    declared = book.secrets.declared
+    secrets = [v for v in (declared.get(n) for n in names) if v]
+    missing = [n for n in names if not declared.get(n)]
     if not names:
         return Estimate(
             metric,

@@ -227,15 +227,14 @@ def summary_table(summaries: list[RunSummary]) -> Table:
 def system_prompt_warnings(store: Store, summaries: list[RunSummary]) -> list[str]:
     """One warning per target whose preflight found it drops the system message (the
     flag each run stores in its config as ``system_prompt``)."""
-    from clearance.store import EvalRun
-
     dropped: set[tuple[str, str]] = set()
-    with store.session() as session:
-        for item in summaries:
-            run = session.get(EvalRun, item.run_id)
-            config = run.config if run is not None else None
-            if isinstance(config, dict) and config.get("system_prompt") == "dropped":
-                dropped.add((item.role, str(config.get("target") or item.role)))
+    with store.transaction() as tx:
+        runs = {run.id: run for run in tx.runs.many(item.run_id for item in summaries)}
+    for item in summaries:
+        run = runs.get(item.run_id)
+        config = run.config if run is not None else {}
+        if config.get("system_prompt") == "dropped":
+            dropped.add((item.role, str(config.get("target") or item.role)))
     return [
         f"warning: the {role} target '{name}' drops the system message (found by its "
         "preflight's system-prompt check): instructions, canaries and personal data placed "

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
-
 from clearance.errors import RuntimeFailure
-from clearance.store import EvalRun, SampleResult, Store
+from clearance.store import Store
 
 
 class NothingMeasured(RuntimeFailure):
@@ -109,53 +107,33 @@ class RunSummary:
 
 
 def summarize(store: Store, run_id: str, role: str | None = None) -> RunSummary:
-    """The summary of one stored run."""
-    r = SampleResult
-    counts = select(
-        func.count(),
-        func.count(r.error),
-        func.sum(case((r.passed.is_(True), 1), else_=0)),
-        func.count(r.passed),
-        func.coalesce(func.sum(r.input_tokens), 0),
-        func.coalesce(func.sum(r.output_tokens), 0),
-        func.sum(case((r.tokens_estimated.is_(True), 1), else_=0)),
-        func.sum(r.cost_usd),
-        func.sum(case((r.cost_usd.is_(None) & r.output.is_not(None), 1), else_=0)),
-    ).where(r.run_id == run_id)
-    latencies = select(r.latency_ms).where(r.run_id == run_id, r.latency_ms.is_not(None))
-    errors = (
-        select(r.error, func.count())
-        .where(r.run_id == run_id, r.error.is_not(None))
-        .group_by(r.error)
-        .order_by(func.count().desc())
-        .limit(5)
-    )
-    with store.session() as session:
-        run = session.get(EvalRun, run_id)
-        row = session.execute(counts).one()
-        values = sorted(v for v in session.scalars(latencies) if v is not None)
-        top = tuple((str(message)[:300], int(count)) for message, count in session.execute(errors))
-    if run is None:
-        raise KeyError(run_id)
-    p50, p95, p99 = percentiles(values)
+    """The summary of one stored run.
+
+    Raises:
+        RunNotFound: no run has that id.
+    """
+    with store.transaction() as tx:
+        run = tx.runs.get(run_id)
+        stats = tx.runs.stats(run_id)
+    p50, p95, p99 = percentiles(stats.latencies_ms)
     return RunSummary(
         run_id=run_id,
         suite=run.suite,
         role=role or run.role,
         status=run.status,
         total=run.total,
-        done=row[0],
-        errors=row[1],
-        passed=int(row[2] or 0),
-        scored=row[3],
-        input_tokens=int(row[4]),
-        output_tokens=int(row[5]),
-        tokens_estimated=int(row[6] or 0),
-        cost_usd=None if row[8] else (float(row[7]) if row[7] is not None else 0.0),
+        done=stats.done,
+        errors=stats.errors,
+        passed=stats.passed,
+        scored=stats.scored,
+        input_tokens=stats.input_tokens,
+        output_tokens=stats.output_tokens,
+        tokens_estimated=stats.tokens_estimated,
+        cost_usd=stats.cost_usd,
         latency_p50_ms=p50,
         latency_p95_ms=p95,
         latency_p99_ms=p99,
-        top_errors=top,
+        top_errors=stats.top_errors,
     )
 
 

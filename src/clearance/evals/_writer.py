@@ -9,22 +9,10 @@ run can never store a duplicate.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Insert, Table
-from sqlalchemy.dialects import postgresql, sqlite
-
-from clearance.store import SampleResult, Store
+from clearance.store import Store
 from clearance.targets import Recorder
-
-_TABLE = cast(Table, SampleResult.__table__)
-
-
-def _insert(dialect: str) -> Insert:
-    keys = ["run_id", "sample_id", "repeat"]
-    if dialect == "postgresql":
-        return postgresql.insert(_TABLE).on_conflict_do_nothing(index_elements=keys)
-    return sqlite.insert(_TABLE).on_conflict_do_nothing(index_elements=keys)
 
 
 class ResultWriter:
@@ -39,7 +27,6 @@ class ResultWriter:
         self.recorder = recorder
         self.written = 0
         self._rows: list[dict[str, Any]] = []
-        self._statement = _insert(store.dialect)
         self._ticker: asyncio.Task[None] | None = None
 
     def add(self, row: dict[str, Any]) -> None:
@@ -54,8 +41,8 @@ class ResultWriter:
         # The recording is flushed first: a stored result always has its recorded line.
         if self.recorder is not None:
             self.recorder.flush()
-        with self.store.session() as session:
-            session.connection().execute(self._statement, rows)
+        with self.store.transaction() as tx:
+            tx.runs.add_samples(rows)
         self.written += len(rows)
 
     async def _tick(self) -> None:

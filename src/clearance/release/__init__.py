@@ -9,6 +9,8 @@ from clearance.release._card import card_path, write_card
 from clearance.release._check import (
     CheckOutcome,
     check_release_name,
+    conclude,
+    load_runs,
     record,
     release_name,
     run_check,
@@ -26,6 +28,8 @@ __all__ = [
     "card_path",
     "card_probe",
     "check_release_name",
+    "conclude",
+    "load_runs",
     "look",
     "measure",
     "record",

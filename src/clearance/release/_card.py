@@ -17,7 +17,6 @@ from pathlib import Path
 
 from huggingface_hub import ModelCard
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from clearance import governance
 from clearance.cards import Approver, build_card, load_card
@@ -25,7 +24,7 @@ from clearance.checklist import Report
 from clearance.errors import ClearanceError, DataError, NotFoundError
 from clearance.policy import Policy
 from clearance.policy import default_release as policy_default_release
-from clearance.store import Check, Release, Store
+from clearance.store import CheckRecord, Store
 
 
 @dataclass(frozen=True)
@@ -66,36 +65,39 @@ def latest_check(store: Store, policy: Policy, release: str | None = None) -> Re
         DataError: the stored report cannot be read as a report.
     """
     name = release or default_release(policy)
-    query = select(Check, Release).join(Release, Check.release_id == Release.id)
-    if name is not None:
-        query = query.where(Release.name == name)
-    else:
-        query = query.where(Release.system == policy.system.name)
-    with store.session() as session:
-        found = session.execute(query.order_by(Check.id.desc()).limit(1)).first()
-        if found is None:
-            what = f"release '{name}'" if name else f"system '{policy.system.name}'"
-            raise NotFoundError(
-                f"{what} has no recorded check: run 'clearance check' first",
-                fix="run 'clearance check' with this policy (and --release if it was "
-                "checked under another name); the card states the latest recorded check",
-            )
-        check, row = found
-        stored, at, name, fingerprint = (
-            check.report,
-            check.created_at,
-            row.name,
-            row.candidate_fingerprint,
+    with store.transaction() as tx:
+        if name is not None:
+            found = tx.runs.latest_check(name)
+        else:
+            found = tx.runs.latest_check_of_system(policy.system.name)
+        fingerprint = tx.releases.by_id(found.release_id).candidate_fingerprint if found else ""
+    if found is None:
+        what = f"release '{name}'" if name else f"system '{policy.system.name}'"
+        raise NotFoundError(
+            f"{what} has no recorded check: run 'clearance check' first",
+            fix="run 'clearance check' with this policy (and --release if it was "
+            "checked under another name); the card states the latest recorded check",
         )
+    report = stored_report(found)
+    return RecordedCheck(
+        found.release, report, found.created_at, fingerprint, _approvals(store, found.release)
+    )
+
+
+def stored_report(check: CheckRecord) -> Report:
+    """The report a check recorded, as it was decided (never decided again).
+
+    Raises:
+        DataError: the stored report cannot be read as a report.
+    """
     try:
-        report = Report.model_validate(stored)
+        return Report.model_validate(check.report)
     except ValidationError as exc:
         raise DataError(
-            f"the recorded check of '{name}' is not a readable report "
+            f"the recorded check of '{check.release}' is not a readable report "
             f"({exc.error_count()} problem(s))",
             fix="run 'clearance check' again to record a current one",
         ) from None
-    return RecordedCheck(name, report, at, fingerprint, _approvals(store, name))
 
 
 def _approvals(store: Store, release: str) -> tuple[Approver, ...]:

@@ -3,28 +3,36 @@ measure the environment, decide, and record the decision and the release."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
-from sqlalchemy import select
 
 from clearance import governance
-from clearance.checklist import Evidence, Report, Side, WaiverInfo, decide, load_runs
+from clearance.checklist import (
+    Evidence,
+    Report,
+    Side,
+    WaiverInfo,
+    decide,
+    secrets_of,
+    side_of,
+)
 from clearance.errors import UsageError
 from clearance.evals import (
     EvalConfig,
-    Prices,
     ProgressCallback,
+    Prices,
     RunSummary,
     evaluate,
     prices_for,
 )
 from clearance.policy import Policy, release_tag
 from clearance.release._probes import measure
-from clearance.store import Check, GateResult, Release, Store, Tx
+from clearance.store import GateRecord, Store, Tx
 from clearance.targets import Usage
 
 Role = Literal["candidate", "baseline"]
@@ -79,18 +87,49 @@ def run_check(
         else None
     )
     evidence = Evidence(candidate, baseline)
-    probes = measure(policy, store, evidence.digest())
-    evidence = replace(evidence, probes=probes.values, probe_notes=probes.notes)
     name = release or release_name(policy, candidate)
-    if waivers is None:
-        digest = policy.source.digest if policy.source is not None else ""
-        binding = governance.waiver_binding(digest, candidate.fingerprint)
-        waivers = governance.active_waivers(store, name, binding=binding)
-    report = decide(policy, evidence, waivers=waivers)
-    report = report.model_copy(update={"evidence_runs": [s.provenance for s in summaries]})
-    record(store, policy, report, evidence, name, actor)
+    provenance = [s.provenance for s in summaries]
+    report, evidence = conclude(
+        policy, store, evidence, name, actor=actor, waivers=waivers, provenance=provenance
+    )
     latency = _latency(candidate, baseline)
     return CheckOutcome(report, evidence, name, latency, tuple(summaries))
+
+
+def conclude(
+    policy: Policy,
+    store: Store,
+    evidence: Evidence,
+    name: str,
+    *,
+    actor: str,
+    waivers: Mapping[str, WaiverInfo] | None = None,
+    provenance: Sequence[str] = (),
+) -> tuple[Report, Evidence]:
+    """What ``clearance check`` does once the evals are stored: measure the environment,
+    find the active waivers, decide (with this process's secrets and clock) and record.
+    Returns the report and the evidence with its probes."""
+    probes = measure(policy, store, evidence.digest())
+    evidence = replace(evidence, probes=probes.values, probe_notes=probes.notes)
+    if waivers is None:
+        digest = policy.source.digest if policy.source is not None else ""
+        binding = governance.waiver_binding(digest, evidence.candidate.fingerprint)
+        waivers = governance.active_waivers(store, name, binding=binding)
+    now = datetime.now(UTC)
+    secrets = secrets_of(policy, os.environ)
+    report = decide(policy, evidence, secrets=secrets, now=now, waivers=waivers)
+    report = report.model_copy(update={"evidence_runs": list(provenance)})
+    record(store, policy, report, evidence, name, actor, now=now)
+    return report, evidence
+
+
+def load_runs(store: Store, label: str, run_ids: Iterable[str]) -> Side:
+    """The side made of exactly these stored runs (all of one target)."""
+    ids = list(run_ids)
+    with store.transaction() as tx:
+        runs = tx.runs.many(ids)
+        samples = tx.runs.samples(ids)
+    return side_of(label, runs, samples)
 
 
 def priced(side: Side, prices: Prices) -> Side:
@@ -143,64 +182,69 @@ def check_release_name(name: str) -> str:
 
 
 def record(
-    store: Store, policy: Policy, report: Report, evidence: Evidence, name: str, actor: str
+    store: Store,
+    policy: Policy,
+    report: Report,
+    evidence: Evidence,
+    name: str,
+    actor: str,
+    *,
+    now: datetime | None = None,
 ) -> None:
-    """Upsert the release, store the check and its gates, and audit the decision."""
+    """Upsert the release, store the check and its gates, and audit the decision, in one
+    exclusive transaction."""
     check_release_name(name)
-    now = datetime.now(UTC)
-    with store.session(exclusive=True) as session:
-        row = session.scalars(select(Release).where(Release.name == name)).first()
-        if row is None:
-            row = Release(
-                name=name,
-                system=policy.system.name,
-                created_by=actor,
-                created_at=now,
-                candidate_fingerprint="",
-                policy_hash="",
-            )
-            session.add(row)
-        if row.evidence_hash != report.evidence_hash:
-            row.evidence_changed_by = actor
-        row.candidate_fingerprint = evidence.candidate.fingerprint
-        row.baseline_fingerprint = evidence.baseline.fingerprint if evidence.baseline else None
-        row.policy_hash = report.policy_hash
-        row.evidence_hash = report.evidence_hash
-        row.status = report.decision
-        session.flush()
-        check = Check(
-            release_id=row.id,
+    at = now or datetime.now(UTC)
+    with store.transaction(exclusive=True) as tx:
+        tx.releases.record_check(
+            name,
+            system=policy.system.name,
+            actor=actor,
+            candidate_fingerprint=evidence.candidate.fingerprint,
+            baseline_fingerprint=evidence.baseline.fingerprint if evidence.baseline else None,
+            policy_hash=report.policy_hash,
+            evidence_hash=report.evidence_hash,
+            decision=report.decision,
+            now=at,
+        )
+        tx.runs.add_check(
+            name,
             decision=report.decision,
             evidence_hash=report.evidence_hash,
             report=report.to_json_dict(),
-            created_at=now,
+            gates=_gates(report),
+            now=at,
         )
-        session.add(check)
-        session.flush()
-        session.add_all(
-            GateResult(
-                check_id=check.id,
-                area=a.area,
-                metric=g.metric,
-                value=g.value,
-                ci_low=g.ci[0] if g.ci else None,
-                ci_high=g.ci[1] if g.ci else None,
-                threshold=g.threshold,
-                status=g.status,
-            )
-            for a in report.areas
-            for g in a.gates
+        _audit_decision(tx, report, name, actor)
+
+
+def _gates(report: Report) -> list[GateRecord]:
+    return [
+        GateRecord(
+            area=a.area,
+            metric=g.metric,
+            value=g.value,
+            ci_low=g.ci[0] if g.ci else None,
+            ci_high=g.ci[1] if g.ci else None,
+            threshold=g.threshold,
+            status=g.status,
         )
-        governance.void_stale_approvals_in(Tx(session), name, actor)
-        governance.append_in(
-            Tx(session),
-            actor,
-            "check.decided",
-            name,
-            {
-                "decision": report.decision,
-                "evidence_hash": report.evidence_hash,
-                "policy_hash": report.policy_hash,
-                "reasons": report.reasons,
-            },
-        )
+        for a in report.areas
+        for g in a.gates
+    ]
+
+
+def _audit_decision(tx: Tx, report: Report, name: str, actor: str) -> None:
+    governance.void_stale_approvals_in(tx, name, actor)
+    governance.append_in(
+        tx,
+        actor,
+        "check.decided",
+        name,
+        {
+            "decision": report.decision,
+            "evidence_hash": report.evidence_hash,
+            "policy_hash": report.policy_hash,
+            "reasons": report.reasons,
+        },
+    )

@@ -14,10 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
-from clearance.errors import ClearanceError, ConflictError
+from clearance.errors import ClearanceError, ConflictError, StoreError
 
 MEDIA_TYPE = "application/problem+json"
 _log = logging.getLogger("clearance.server")
@@ -68,6 +67,8 @@ def _redact(request: Request, text: str) -> str:
 
 async def _clearance_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ClearanceError)
+    if isinstance(exc, StoreError):
+        return await _store_down(request, exc)
     detail = _redact(request, exc.message)
     fix = _redact(request, exc.fix) if exc.fix else None
     extra: dict[str, Any] = {}
@@ -109,7 +110,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ClearanceError, _clearance_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(OperationalError, _store_down)
     app.add_exception_handler(Exception, _unexpected)
 
 

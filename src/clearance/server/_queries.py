@@ -3,73 +3,50 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
 from clearance.checklist import Report
-from clearance.errors import NotFoundError
 from clearance.server._schemas import CheckOut, ReleaseSummary
 from clearance.server._state import ServerState
-from clearance.store import Check, Release
+from clearance.store import CheckRecord, ReleaseRecord
 
 
 def list_releases(state: ServerState, limit: int, offset: int) -> list[ReleaseSummary]:
     """Releases, newest first, with when each was last checked."""
-    last = (
-        select(Check.release_id, func.max(Check.created_at).label("at"))
-        .group_by(Check.release_id)
-        .subquery()
-    )
-    query = (
-        select(Release, last.c.at)
-        .outerjoin(last, last.c.release_id == Release.id)
-        .order_by(Release.created_at.desc(), Release.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    with state.store.session() as session:
-        return [_summary(row, at) for row, at in session.execute(query)]
+    with state.store.transaction() as tx:
+        listing = tx.releases.listing(limit, offset)
+    return [summary(item.release, item.checked_at) for item in listing]
 
 
-def release_row(state: ServerState, name: str) -> Release:
-    with state.store.session() as session:
-        row = session.scalars(select(Release).where(Release.name == name)).first()
-    if row is None:
-        raise NotFoundError(f"no release named '{name}'", fix="GET /v1/releases lists them")
-    return row
+def release_row(state: ServerState, name: str) -> ReleaseRecord:
+    """The release named ``name``; ``ReleaseNotFound`` (404) if there is none."""
+    with state.store.transaction() as tx:
+        return tx.releases.get(name)
 
 
-def latest_check(state: ServerState, release: Release) -> CheckOut | None:
+def latest_check(state: ServerState, release: ReleaseRecord) -> CheckOut | None:
     """The release's most recent check with its report (secrets redacted), or None."""
-    query = (
-        select(Check)
-        .where(Check.release_id == release.id)
-        .order_by(Check.created_at.desc(), Check.id.desc())
-        .limit(1)
-    )
-    with state.store.session() as session:
-        row = session.scalars(query).first()
-    return None if row is None else check_out(state, release.name, row)
+    with state.store.transaction() as tx:
+        found = tx.runs.latest_check(release.name)
+    return None if found is None else check_out(state, found)
 
 
 def check_by_id(state: ServerState, check_id: int) -> CheckOut:
-    with state.store.session() as session:
-        row = session.get(Check, check_id)
-        release = session.get(Release, row.release_id) if row is not None else None
-    if row is None or release is None:
-        raise NotFoundError(f"no check {check_id}", fix="GET /v1/releases/{name} names them")
-    return check_out(state, release.name, row)
+    """A recorded check; ``CheckNotFound`` (404) if there is none."""
+    with state.store.transaction() as tx:
+        found = tx.runs.check(check_id)
+    return check_out(state, found)
 
 
-def check_out(state: ServerState, release: str, row: Check) -> CheckOut:
-    report = Report.model_validate(redacted(state, row.report))
+def check_out(state: ServerState, check: CheckRecord) -> CheckOut:
+    report = Report.model_validate(redacted(state, check.report))
     return CheckOut(
-        id=row.id,
-        release=release,
-        decision=row.decision,
-        evidence_hash=row.evidence_hash,
-        created_at=row.created_at,
+        id=check.id,
+        release=check.release,
+        decision=check.decision,
+        evidence_hash=check.evidence_hash,
+        created_at=check.created_at,
         report=report,
     )
 
@@ -84,7 +61,7 @@ def redacted(state: ServerState, value: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _summary(row: Release, checked_at: Any) -> ReleaseSummary:
+def summary(row: ReleaseRecord, checked_at: datetime | None = None) -> ReleaseSummary:
     return ReleaseSummary(
         name=row.name,
         system=row.system,
@@ -95,7 +72,3 @@ def _summary(row: Release, checked_at: Any) -> ReleaseSummary:
         candidate_fingerprint=row.candidate_fingerprint,
         evidence_hash=row.evidence_hash,
     )
-
-
-def summary(row: Release, checked_at: Any = None) -> ReleaseSummary:
-    return _summary(row, checked_at)

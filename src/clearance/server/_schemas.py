@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from clearance.checklist import Report
+from clearance.common import utc
 from clearance.policy import Area, Duty, Severity
 
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes that were stored as UTC: say so."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-Utc = Annotated[datetime, AfterValidator(_utc)]
+Utc = Annotated[datetime, AfterValidator(utc)]
 """A timestamp, always with its UTC offset (RFC 3339)."""
 
 

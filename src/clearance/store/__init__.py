@@ -18,7 +18,16 @@ from clearance.store._gov_records import (
 )
 from clearance.store._governance import Governance
 from clearance.store._engine import DEFAULT_URL, HEAD_REVISION, Store, database_url, open_store
-from clearance.store._releases import ReleaseNotFound, ReleaseRecord
+from clearance.store._releases import ReleaseListing, ReleaseNotFound, ReleaseRecord
+from clearance.store._runs import (
+    CheckNotFound,
+    CheckRecord,
+    GateRecord,
+    RunNotFound,
+    RunRecord,
+    RunStats,
+    SampleRecord,
+)
 from clearance.store._outage import is_outage
 from clearance.store._rollouts import RolloutNotFound, RolloutRecord, RouteRecord, StageEntryRecord
 from clearance.store._scratch import Scratch
@@ -80,16 +89,24 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Check",
+    "CheckNotFound",
+    "CheckRecord",
     "CheckpointRecord",
     "DataRequest",
     "EvalRun",
+    "GateRecord",
     "GateResult",
     "Incident",
     "ProviderKey",
     "Release",
+    "ReleaseListing",
     "ReleaseNotFound",
     "ReleaseRecord",
     "RolloutRow",
+    "RunNotFound",
+    "RunRecord",
+    "RunStats",
+    "SampleRecord",
     "SampleResult",
     "StageHistory",
     "Store",

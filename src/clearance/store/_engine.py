@@ -58,14 +58,25 @@ class Store:
         another exclusive writer on either database. Under PostgreSQL's READ COMMITTED,
         every read after the lock sees what the previous holder committed.
         """
-        with self.engine.connect() as conn:
-            if exclusive:
-                conn = conn.execution_options(clearance_immediate=True)
-            with conn.begin(), Session(bind=conn, expire_on_commit=False) as session:
-                if exclusive and conn.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK})
-                yield session
-                session.flush()  # pending objects are written before the commit
+        try:
+            with self.engine.connect() as conn:
+                if exclusive:
+                    conn = conn.execution_options(clearance_immediate=True)
+                with conn.begin(), Session(bind=conn, expire_on_commit=False) as session:
+                    if exclusive and conn.dialect.name == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK})
+                    yield session
+                    session.flush()  # pending objects are written before the commit
+        except OperationalError as exc:
+            raise StoreError(
+                f"the store cannot be reached: {exc.orig}",
+                fix="check CLEARANCE_DATABASE_URL / --db, and that the database server is running",
+            ) from exc
+
+    def ping(self) -> None:
+        """One trivial query; :class:`StoreError` when the store cannot be reached."""
+        with self.session() as session:
+            session.execute(text("SELECT 1"))
 
     @contextmanager
     def transaction(self, *, exclusive: bool = False) -> Iterator[Tx]:

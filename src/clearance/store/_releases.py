@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearance.common import utc
 from clearance.errors import NotFoundError
-from clearance.store._tables import Release
+from clearance.store._tables import Check, Release
 
 
 class ReleaseNotFound(NotFoundError):
@@ -38,6 +38,14 @@ class ReleaseRecord:
     created_by: str
     evidence_changed_by: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReleaseListing:
+    """A release and when it was last checked (None: never)."""
+
+    release: ReleaseRecord
+    checked_at: datetime | None
 
 
 def release_record(row: Release) -> ReleaseRecord:
@@ -90,3 +98,66 @@ class Releases:
 
     def _row(self, name: str) -> Release | None:
         return self._session.scalars(select(Release).where(Release.name == name)).first()
+
+    def record_check(
+        self,
+        name: str,
+        *,
+        system: str,
+        actor: str,
+        candidate_fingerprint: str,
+        baseline_fingerprint: str | None,
+        policy_hash: str,
+        evidence_hash: str,
+        decision: str,
+        now: datetime,
+    ) -> ReleaseRecord:
+        """Create the release (by ``actor``, at ``now``) or update it with what a check
+        decided: fingerprints, hashes and status; ``evidence_changed_by`` is ``actor``
+        when the evidence hash changed."""
+        row = self._row(name)
+        if row is None:
+            row = Release(
+                name=name,
+                system=system,
+                created_by=actor,
+                created_at=now,
+                candidate_fingerprint="",
+                policy_hash="",
+            )
+            self._session.add(row)
+        if row.evidence_hash != evidence_hash:
+            row.evidence_changed_by = actor
+        row.candidate_fingerprint = candidate_fingerprint
+        row.baseline_fingerprint = baseline_fingerprint
+        row.policy_hash = policy_hash
+        row.evidence_hash = evidence_hash
+        row.status = decision
+        self._session.flush()
+        return release_record(row)
+
+    def listing(self, limit: int, offset: int = 0) -> list[ReleaseListing]:
+        """Releases, newest first, each with when it was last checked."""
+        last = (
+            select(Check.release_id, func.max(Check.created_at).label("at"))
+            .group_by(Check.release_id)
+            .subquery()
+        )
+        query = (
+            select(Release, last.c.at)
+            .outerjoin(last, last.c.release_id == Release.id)
+            .order_by(Release.created_at.desc(), Release.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [
+            ReleaseListing(release_record(row), _moment(at))
+            for row, at in self._session.execute(query)
+        ]
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    """An aggregate's time (a string when the driver does not type it), aware UTC."""
+    if value is None:
+        return None
+    return utc(datetime.fromisoformat(value) if isinstance(value, str) else value)

@@ -72,8 +72,7 @@ async def post_check(
     outcome = await run_in_threadpool(
         run_check, policy, state.store, actor=who.name, release=body.release
     )
-    row = release_row(state, outcome.release)
-    check = latest_check(state, row)
+    check = latest_check(state, release_row(state, outcome.release))
     assert check is not None  # run_check recorded it
     return check
 
