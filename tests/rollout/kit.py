@@ -1,15 +1,20 @@
-"""Rollout test helpers: a fast policy, releases in the store, fake governance guards,
-and a simulated service that routes with the Router and records with ``track``."""
+"""Rollout test helpers: a fast policy, releases in the store, real governance records
+for the production guards, and a simulated service that routes with the Router and
+records with ``track``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
-from clearance.policy import Policy
+from clearance import governance
+from clearance.policy import Policy, load_policy
+from clearance.release import GovernanceGuards
 from clearance.rollout import (
     Controller,
     Profile,
@@ -20,7 +25,8 @@ from clearance.rollout import (
     status,
     track,
 )
-from clearance.store import Release, Store
+from clearance.store import Store
+from clearance.store._tables import Release
 
 T0 = 1_750_000_000.0
 """Simulated start of every rollout in these tests (epoch seconds)."""
@@ -99,31 +105,63 @@ def add_release(
         )
 
 
+OWNERS = {
+    "own_evals": ["erin"],
+    "approve_changes": ["alice"],
+    "review_incidents": ["rita"],
+    "disable_tools": ["dana"],
+}
+"""Who holds each duty in :func:`governed_policy` (one approval each is enough)."""
+
+
+def governed_policy(folder: Path, data: dict[str, Any] | None = None) -> Policy:
+    """:func:`policy_data` (or ``data``) with :data:`OWNERS`, written to ``folder`` and
+    loaded from there, so releases checked under it can be steered by the production
+    guards (which compare the release's policy digest)."""
+    data = dict(data or policy_data())
+    data.setdefault("owners", OWNERS)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "clearance.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return load_policy(path)
+
+
 @dataclass
-class FakeGuards:
-    """Governance as a test wants it: duties approved, incidents open, a kill switch."""
+class Governed:
+    """Real governance records for the production guards, through governance's public
+    API: releases checked under ``policy``, approvals by the duties' holders, severe
+    incidents confirmed by ``review_incidents``."""
 
-    approved: set[str] = field(default_factory=set)
-    incidents: list[str] = field(default_factory=list)
-    blocked: str | None = None
-    disabled: set[str] = field(default_factory=set)
-    calls: list[tuple[str, str]] = field(default_factory=list)
+    store: Store
+    policy: Policy
 
-    def missing_approvals(self, release: str, duties: list[str]) -> list[str]:
-        return [d for d in duties if d not in self.approved]
+    @property
+    def guards(self) -> GovernanceGuards:
+        return GovernanceGuards(self.store, self.policy)
 
-    def severe_incidents(self, release: str) -> list[str]:
-        return list(self.incidents)
+    def check(
+        self,
+        name: str,
+        status: str = "cleared",
+        approved: tuple[str, ...] = ("own_evals", "approve_changes"),
+    ) -> str:
+        """Record ``name`` as checked under the policy, approved for ``approved``."""
+        assert self.policy.source is not None
+        add_release(self.store, name, status, policy_hash=self.policy.source.digest)
+        for duty in approved:
+            self.approve(name, duty)
+        return name
 
-    def disabled_tools(self) -> set[str]:
-        return set(self.disabled)
+    def approve(self, name: str, duty: str) -> None:
+        governance.approve(self.store, self.policy, name, duty, OWNERS[duty][0])
 
-    def disable_tool(self, name: str, actor: str) -> None:
-        self.disabled.add(name)
-        self.calls.append((name, actor))
+    def severe_incident(self, name: str, title: str) -> int:
+        """Open a critical incident, confirmed at once (rita reviews incidents)."""
+        found = governance.open_incident(self.store, self.policy, name, "critical", title, "rita")
+        return found.id
 
-    def checklist_blocked(self, release: str) -> str | None:
-        return self.blocked
+    def close_incident(self, incident: int) -> None:
+        governance.close_incident(self.store, self.policy, incident, "rita", "fixed")
 
 
 class Service:

@@ -16,10 +16,10 @@ from clearance import governance
 from clearance.cli import run
 from clearance.errors import UsageError
 from clearance.policy import Policy, load_policy
-from clearance.release import steer
+from clearance.release import GovernanceGuards, steer
 from clearance.rollout import Change, advance, ingest, status
 from clearance.store import Store
-from rollout.kit import T0, FakeGuards, add_release, policy_data
+from rollout.kit import T0, add_release, policy_data
 
 NAME = "bot@v2"
 STAGES: list[dict[str, Any]] = [
@@ -147,13 +147,12 @@ def test_force_applies_to_advance_only(store: Store, tmp_path: Path) -> None:
         go(store, policy, "start", T0, force=True)
 
 
-def test_the_controllers_advance_does_not_check_minimums(
-    store: Store, tmp_path: Path, guards: FakeGuards
-) -> None:
+def test_the_controllers_advance_does_not_check_minimums(store: Store, tmp_path: Path) -> None:
     """The controller calls ``advance`` without ``check_minimums``: it advances on the
     monitor's decision (e.g. at a stage's cap with ``advance_at_cap``), as before."""
     policy = write_policy(tmp_path, STAGES)
     in_canary(store, policy)
+    guards = GovernanceGuards(store, policy)
     state = advance(store, policy, NAME, guards, Change("clearance-controller", now=CANARY_AT + 5))
     assert state.stage == "full_rollout"
     assert "forced" not in audit(store, "rollout.advanced")[-1]

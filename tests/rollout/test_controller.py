@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,10 +11,10 @@ import pytest
 from clearance import governance
 from clearance.errors import ConflictError, NotFoundError, UsageError
 from clearance.policy import Policy
+from clearance.release import GovernanceGuards
 from clearance.rollout import (
     Change,
     Controller,
-    PermissiveGuards,
     Profile,
     Router,
     advance,
@@ -25,7 +26,7 @@ from clearance.rollout import (
     tick,
 )
 from clearance.store import Store
-from rollout.kit import T0, FakeGuards, Service, make_policy, run
+from rollout.kit import T0, Governed, Service, governed_policy, make_policy, policy_data, run
 
 SLOW = Profile().regressed(latency=0.5)
 """Median latency 50% higher: about 15% of requests over the 2 s SLO instead of 3%."""
@@ -40,12 +41,14 @@ def fixed_salt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def actions(store: Store, release: str) -> list[str]:
-    return [e.action for e in governance.entries(store, subject=release)]
+    """The rollout's audit entries (not the approvals and incidents of the setup)."""
+    entries = governance.entries(store, subject=release)
+    return [e.action for e in entries if e.action.startswith("rollout.")]
 
 
 @pytest.mark.usefixtures("fixed_salt")
 def test_latency_regression_is_rolled_back_in_canary_and_router_serves_control(
-    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+    store: Store, policy: Policy, guards: GovernanceGuards, release: Callable[..., str]
 ) -> None:
     name = release()
     start(store, policy, name, guards, Change("alice", now=T0))
@@ -59,7 +62,7 @@ def test_latency_regression_is_rolled_back_in_canary_and_router_serves_control(
     fresh = Router(store, name)
     assert {fresh.route(u) for u in service.units} == {"control"}
 
-    log = governance.entries(store, subject=name)
+    log = [e for e in governance.entries(store, subject=name) if e.action.startswith("rollout.")]
     assert [e.action for e in log] == [
         "rollout.started",
         "rollout.advanced",
@@ -76,9 +79,13 @@ def test_latency_regression_is_rolled_back_in_canary_and_router_serves_control(
 
 @pytest.mark.slow
 def test_healthy_candidate_reaches_full_rollout_only_after_its_approval(
-    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+    store: Store, tmp_path: Path
 ) -> None:
-    name = release()
+    data = policy_data()
+    data["rollout"]["stages"][-1]["approvals"] = ["disable_tools"]  # not approved yet
+    policy = governed_policy(tmp_path / "late-approval", data)
+    governed = Governed(store, policy)
+    name, guards = governed.check("bot@v2"), governed.guards
     start(store, policy, name, guards, Change("alice", now=T0))
     service, controller = Service(store, name, Profile(), seed=2), Controller(store, policy, guards)
     state, now = status(store, name), T0
@@ -88,14 +95,13 @@ def test_healthy_candidate_reaches_full_rollout_only_after_its_approval(
             break
     assert state.stage == "staged_rollout" and state.status == "running", state
 
-    guards.approved.discard("approve_changes")  # full_rollout needs it again
-    state, now = run(service, controller, now, steps=40)
+    state, now = run(service, controller, now, steps=40)  # full_rollout needs disable_tools
     assert state.stage == "staged_rollout" and state.status == "running"
     held = controller.tick(name, now)
     assert held.action == "continue"
     assert any("approval missing to enter 'full_rollout'" in r for r in held.reasons)
 
-    guards.approved.add("approve_changes")
+    governed.approve(name, "disable_tools")
     decision = controller.tick(name, now + 1)
     assert decision.action == "advance"
     final = status(store, name)
@@ -108,7 +114,7 @@ def test_healthy_candidate_reaches_full_rollout_only_after_its_approval(
 def test_a_killed_controller_resumes_from_the_store(
     store: Store,
     policy: Policy,
-    guards: FakeGuards,
+    guards: GovernanceGuards,
     release: Callable[..., str],
 ) -> None:
     name = release()
@@ -133,27 +139,30 @@ def test_a_killed_controller_resumes_from_the_store(
 
 
 def test_guards_block_entering_a_stage(
-    store: Store, policy: Policy, release: Callable[..., str]
+    store: Store,
+    policy: Policy,
+    guards: GovernanceGuards,
+    governed: Governed,
+    release: Callable[..., str],
 ) -> None:
     name = release(status="blocked")
     with pytest.raises(UsageError, match="checklist is 'blocked'"):
-        start(store, policy, name, PermissiveGuards(store), Change("alice", now=T0))
-    other = release("bot@v3")
-    blocked = FakeGuards(approved=set())
+        start(store, policy, name, guards, Change("alice", now=T0))
+    other = release("bot@v3", approved=())
     with pytest.raises(UsageError, match="approval missing to enter 'offline_evals': own_evals"):
-        start(store, policy, other, blocked, Change("alice", now=T0))
-    blocked.approved.add("own_evals")
-    start(store, policy, other, blocked, Change("alice", now=T0))
-    blocked.incidents.append("INC-1 PII leak (severe)")
-    with pytest.raises(UsageError, match="severe incident open: INC-1"):
-        advance(store, policy, other, blocked, Change("bob", now=T0 + 1))
-    decision = tick(store, policy, other, blocked, now=T0 + 2)
+        start(store, policy, other, guards, Change("alice", now=T0))
+    governed.approve(other, "own_evals")
+    start(store, policy, other, guards, Change("alice", now=T0))
+    incident = governed.severe_incident(other, "PII leak")
+    with pytest.raises(UsageError, match=f"severe incident open: #{incident} critical: PII leak"):
+        advance(store, policy, other, guards, Change("bob", now=T0 + 1))
+    decision = tick(store, policy, other, guards, now=T0 + 2)
     assert decision.action == "pause"
     assert status(store, other).status == "paused"
 
 
 def test_manual_transitions_pause_resume_and_idempotent_rollback(
-    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+    store: Store, policy: Policy, guards: GovernanceGuards, release: Callable[..., str]
 ) -> None:
     name = release()
     with pytest.raises(NotFoundError):
@@ -181,7 +190,7 @@ def test_manual_transitions_pause_resume_and_idempotent_rollback(
 
 @pytest.mark.usefixtures("fixed_salt")
 def test_notify_and_disable_tool_triggers_act_once(
-    store: Store, guards: FakeGuards, release: Callable[..., str]
+    store: Store, guards: GovernanceGuards, release: Callable[..., str]
 ) -> None:
     policy = make_policy(webhook="http://127.0.0.1:9/unused")
     name = release()
@@ -193,7 +202,7 @@ def test_notify_and_disable_tool_triggers_act_once(
     worse = Profile().regressed(cost=1.0, rate=6.0).model_copy(update={"schema_failure_rate": 0.02})
     service = Service(store, name, worse, seed=3)
     run(service, controller, T0, steps=25, stop=("rolled_back",))
-    assert guards.calls == [("refunds", "clearance-controller")]
+    assert governance.disabled_tools(store) == {"refunds"}
     log = actions(store, name)
     assert log.count("rollout.tool_disabled") == 1
     assert log.count("rollout.notified") == 1
@@ -202,7 +211,7 @@ def test_notify_and_disable_tool_triggers_act_once(
 
 
 def test_a_stale_version_is_refused_and_changes_nothing(
-    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+    store: Store, policy: Policy, guards: GovernanceGuards, release: Callable[..., str]
 ) -> None:
     name = release()
     seen = start(store, policy, name, guards, Change("alice", now=T0)).version
@@ -222,7 +231,7 @@ def test_a_stale_version_is_refused_and_changes_nothing(
 
 
 def test_two_controllers_looking_at_once_advance_a_stage_once(
-    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+    store: Store, policy: Policy, guards: GovernanceGuards, release: Callable[..., str]
 ) -> None:
     """Two ``rollout watch`` processes on one rollout: the offline stage is due to advance
     and both look at the same instant; the stage is entered once, never skipped."""
@@ -249,20 +258,20 @@ def test_two_controllers_looking_at_once_advance_a_stage_once(
 
 
 def test_completing_from_the_last_stage_still_needs_the_checklist_and_no_incident(
-    store: Store, guards: FakeGuards, release: Callable[..., str]
+    store: Store, guards: GovernanceGuards, governed: Governed, release: Callable[..., str]
 ) -> None:
     """Completing enters no stage (so no stage approvals), but a checklist that no longer
     clears or a confirmed severe incident still refuses it."""
-    from rollout.kit import policy_data
-
     data = policy_data()
     data["rollout"]["stages"] = [{"stage": "canary", "weight": 0.2, "approvals": ["own_evals"]}]
     policy = Policy.model_validate(data)
-    name = release()
+    name = release(approved=("own_evals",))
     start(store, policy, name, guards, Change("alice", now=T0))
-    guards.approved.clear()  # approvals do not matter for completing
-    guards.incidents.append("#1 critical: leak")
+    # Completing from a canary whose approvals nobody gave: they do not matter for it.
+    data["rollout"]["stages"][0]["approvals"] = ["approve_changes"]
+    policy = Policy.model_validate(data)
+    incident = governed.severe_incident(name, "leak")
     with pytest.raises(UsageError, match="may not complete its rollout: severe incident"):
         advance(store, policy, name, guards, Change("bob", now=T0 + 1))
-    guards.incidents.clear()
+    governed.close_incident(incident)
     assert advance(store, policy, name, guards, Change("bob", now=T0 + 2)).status == "completed"

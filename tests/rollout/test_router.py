@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clearance.policy import Policy
+from clearance.release import GovernanceGuards
 from clearance.rollout import (
     Assignment,
     Change,
@@ -21,7 +22,7 @@ from clearance.rollout import (
     start,
 )
 from clearance.store import Store
-from rollout.kit import T0, FakeGuards
+from rollout.kit import T0
 
 BENCH = Path(__file__).parents[2] / "bench" / "router" / "bench_router.py"
 UNITS = [f"u{i}" for i in range(4_000)]
@@ -68,7 +69,7 @@ def test_audiences_follow_the_prefix_convention() -> None:
 
 
 def test_router_reads_the_store_and_caches(
-    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str]
+    store: Store, policy: Policy, guards: GovernanceGuards, release: Callable[..., str]
 ) -> None:
     name = release()
     router = Router(store, name, refresh_s=3600)

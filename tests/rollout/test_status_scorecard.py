@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from clearance.policy import load_policy
-from clearance.rollout import Change, PermissiveGuards, advance, ingest, start, status
+from clearance.release import GovernanceGuards
+from clearance.rollout import Change, advance, ingest, start, status
 from clearance.store import Store
 from rollout.test_rollout_cli import checked, cli, write_policy
 
@@ -20,8 +21,9 @@ def test_status_with_the_policy_shows_the_six_comparisons(
     policy = str(write_policy(tmp_path))
     checked(store, policy, "bot@v2")
     loaded = load_policy(Path(policy))
-    start(store, loaded, "bot@v2", PermissiveGuards(store), Change("alice"))
-    advance(store, loaded, "bot@v2", PermissiveGuards(store), Change("alice"))  # into the canary
+    guards = GovernanceGuards(store, loaded)
+    start(store, loaded, "bot@v2", guards, Change("alice"))
+    advance(store, loaded, "bot@v2", guards, Change("alice"))  # into the canary
     entered = status(store, "bot@v2").stage_entered_at.timestamp()
     events = [
         {

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from clearance.policy import Policy, Stage
+from clearance.release import GovernanceGuards
 from clearance.rollout import (
     Change,
     JsonlSink,
@@ -28,11 +29,15 @@ from clearance.rollout import (
 )
 from clearance.rollout._notify import post_json
 from clearance.store import Store
-from rollout.kit import T0, FakeGuards
+from rollout.kit import T0
 
 
 def test_track_routes_times_and_records(
-    store: Store, policy: Policy, guards: FakeGuards, release: Callable[..., str], tmp_path: Path
+    store: Store,
+    policy: Policy,
+    guards: GovernanceGuards,
+    release: Callable[..., str],
+    tmp_path: Path,
 ) -> None:
     name = release()
     start(store, policy, name, guards, Change("a", now=T0))
