@@ -164,7 +164,7 @@ def test_env_interpolation_and_redaction(tmp_path: Path, monkeypatch: pytest.Mon
     }
     policy = load_policy(write(tmp_path, dump(data)))
     assert policy.targets.candidate.headers["X-Token"] == "s3cr3t-value"  # type: ignore[union-attr]
-    assert policy.source.redact("token s3cr3t-value here") == "token *** here"
+    assert policy.source.redact("token s3cr3t-value here") == "token [SECRET] here"
     assert "s3cr3t" not in policy.source.digest
 
 

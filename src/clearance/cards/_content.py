@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from clearance.cards._sections import POLICY_TEXT, Section
 from clearance.checklist import AreaReport, Example, GateReport, Report, describe
+from clearance.common import format_number
 from clearance.policy import Policy
 
 if TYPE_CHECKING:
@@ -26,15 +27,13 @@ def _privacy(policy: Policy, text: str) -> str:
     return f"{text}\n\nUser data requests are handled by: {owners}." if text.strip() else ""
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
-
-
 def _ci(gate: GateReport) -> str:
     if not gate.ci:
         return ""
     lo, hi = gate.ci
-    return f"[{'-inf' if lo is None else _fmt(lo)}, {'inf' if hi is None else _fmt(hi)}]"
+    low = "-inf" if lo is None else format_number(lo)
+    high = "inf" if hi is None else format_number(hi)
+    return f"[{low}, {high}]"
 
 
 def evidence_sections(
@@ -56,8 +55,8 @@ def _results_table(report: Report) -> str:
         for g in area.gates:
             status = "waived" if area.status == "waived" and g.status != "pass" else g.status
             rows.append(
-                f"| {area.area} | `{g.metric}` | {_fmt(g.value)} | {_ci(g)} | "
-                f"{_fmt(g.baseline)} | {g.threshold} | {status} |"
+                f"| {area.area} | `{g.metric}` | {format_number(g.value)} | {_ci(g)} | "
+                f"{format_number(g.baseline)} | {g.threshold} | {status} |"
             )
     versus = f" against baseline `{report.baseline}`" if report.baseline else ""
     head = (
@@ -75,9 +74,9 @@ def _results_table(report: Report) -> str:
 
 def _by_category(gate: GateReport, what: str) -> str:
     if not gate.categories:
-        return f"- `{gate.metric}`: {_fmt(gate.value)} {_ci(gate)}"
+        return f"- `{gate.metric}`: {format_number(gate.value)} {_ci(gate)}"
     parts = ", ".join(f"{c.category} {c.value:.0%} (n={c.n})" for c in gate.categories)
-    return f"- `{gate.metric}` {_fmt(gate.value)} {_ci(gate)}; {what}: {parts}"
+    return f"- `{gate.metric}` {format_number(gate.value)} {_ci(gate)}; {what}: {parts}"
 
 
 def _safety(report: Report) -> str:
@@ -105,7 +104,7 @@ def _failures(policy: Policy, report: Report, verbatim: bool) -> str:
     if not bad:
         return "No gate failed or was inconclusive in this check."
     lines = [
-        f"- {a.area}: `{g.metric}` = {_fmt(g.value)} ({g.threshold}): {g.note or g.status}"
+        f"- {a.area}: `{g.metric}` = {format_number(g.value)} ({g.threshold}): {g.note or g.status}"
         for a, g in _worst(bad)
     ]
     text = "\n".join(lines)

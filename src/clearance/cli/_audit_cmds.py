@@ -20,6 +20,7 @@ from clearance.cli._common import (
     store_at,
 )
 from clearance.cli._safe import SafeTable as Table
+from clearance.common import canonical_json
 from clearance.errors import UsageError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def log(
             e.actor + ("*" if proven is False else ""),
             e.action,
             e.subject,
-            governance.canonical(details)[:80],
+            canonical_json(details)[:80],
         )
     stdout_console().print(table)
     note = f"; * {claimed} by a claimed, unauthenticated name" if claimed else ""

@@ -9,7 +9,7 @@ and stores every result; ``load_dataset`` reads JSONL, CSV or a ``datasets`` fol
 from clearance.evals._api import aevaluate, evaluate
 from clearance.evals._breaker import TargetDown
 from clearance.evals._config import EvalConfig, RetryPolicy
-from clearance.evals._cost import Prices, prices_for
+from clearance.evals._cost import ResolvedPrices, prices_for
 from clearance.evals._datasets import load_dataset
 from clearance.evals._events import Progress, ProgressCallback
 from clearance.evals._plan import SuitePlan, plan_suites
@@ -26,9 +26,9 @@ from clearance.evals._summary import (
 __all__ = [
     "EvalConfig",
     "NothingMeasured",
-    "Prices",
     "Progress",
     "ProgressCallback",
+    "ResolvedPrices",
     "RetryPolicy",
     "RoleTarget",
     "RunRef",

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from typing import Literal
 
-Outcome = Literal["ok", "overload", "other"]
+CallEnding = Literal["ok", "overload", "other"]
 """How a call ended, for the limit: answered, overloaded (429, 5xx, timeout, connection
 lost) or anything else (a client error says nothing about load)."""
 
@@ -58,7 +58,7 @@ class AdaptiveLimit:
             self.in_flight += 1
         return self._epoch
 
-    def release(self, epoch: int, outcome: Outcome) -> None:
+    def release(self, epoch: int, outcome: CallEnding) -> None:
         """Free the slot taken at ``epoch`` and learn from how its call ended."""
         if outcome == "overload":
             self._overload(epoch)

@@ -6,20 +6,19 @@ sample is its own request, so caching never collapses repeats into one answer.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+from clearance.common import canonical_sha256
 from clearance.targets import CallKey, Completion, Message
 from clearance.targets._recorded import Replay, recording_row
 
 
 def request_hash(messages: list[Message], params: dict[str, Any] | None, repeat: int) -> str:
     """sha256 of the request's content (messages, extra params, repeat index)."""
-    text = json.dumps([messages, params or {}, repeat], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return canonical_sha256([messages, params or {}, repeat], ascii_only=True)
 
 
 class ResponseCache:

@@ -10,16 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from clearance.errors import DataError
-from clearance.evals._aimd import AdaptiveLimit
-from clearance.evals._aimd import Outcome as SlotOutcome
+from clearance.evals._aimd import AdaptiveLimit, CallEnding
 from clearance.evals._breaker import CircuitBreaker
 from clearance.evals._cache import ResponseCache, request_hash
 from clearance.evals._config import RetryPolicy
-from clearance.evals._cost import Prices
+from clearance.evals._cost import ResolvedPrices
 from clearance.evals._events import Progress
 from clearance.evals._limits import Limits, backoff
 from clearance.evals._sample import Sample
-from clearance.evals._scoring import Outcome, Reviewer, score
+from clearance.evals._scoring import Reviewer, StoredScore, score
 from clearance.evals.scorers import ResponseScorer
 from clearance.targets import CallError, CallKey, Completion, Recorder, Target
 
@@ -31,7 +30,7 @@ class CallContext:
     run_id: str
     target: Target
     scorer: ResponseScorer | None
-    prices: Prices
+    prices: ResolvedPrices
     retry: RetryPolicy
     limits: Limits
     cache: ResponseCache | None = None
@@ -148,7 +147,7 @@ async def _attempt(ctx: CallContext, messages: list[dict[str, Any]], key: CallKe
     queue time, counted apart: the latency is the target's own (measured by the target)."""
     queued = time.perf_counter()
     epoch = await ctx.slots.acquire() if ctx.slots is not None else 0
-    outcome: SlotOutcome = "other"
+    outcome: CallEnding = "other"
     try:
         await ctx.limits.acquire()
         if ctx.progress is not None:
@@ -222,7 +221,7 @@ def _fill(row: dict[str, Any], ctx: CallContext, done: Completion, attempts: int
 
 async def _score(
     row: dict[str, Any], scorer: ResponseScorer, text: str, sample: Sample, tool_calls: Any
-) -> Outcome | None:
+) -> StoredScore | None:
     try:
         outcome = await score(scorer, text, sample, tool_calls)
     except Exception as exc:  # a scorer bug must not lose the response
@@ -235,7 +234,7 @@ async def _score(
 
 
 async def _review(
-    reviewer: Reviewer, done: Completion, sample: Sample, local: Outcome, retry: RetryPolicy
+    reviewer: Reviewer, done: Completion, sample: Sample, local: StoredScore, retry: RetryPolicy
 ) -> dict[str, Any]:
     """The model judge's opinion, as JSON; whatever goes wrong there leaves the score be."""
     try:

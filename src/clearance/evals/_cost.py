@@ -12,7 +12,7 @@ TargetSpec = OpenAITarget | PythonTarget | RecordedTarget
 
 
 @dataclass(frozen=True, slots=True)
-class Prices:
+class ResolvedPrices:
     """USD per million tokens, and where the figures came from.
 
     Attributes:
@@ -40,37 +40,37 @@ class Prices:
         ) / 1_000_000
 
 
-def prices_for(spec: TargetSpec) -> Prices:
+def prices_for(spec: TargetSpec) -> ResolvedPrices:
     """The prices of a target: policy ``prices``, else a table lookup by model name."""
     if spec.prices is not None:
-        return Prices(spec.prices.input_per_mtok, spec.prices.output_per_mtok, "policy")
+        return ResolvedPrices(spec.prices.input_per_mtok, spec.prices.output_per_mtok, "policy")
     model = spec.price_model or (spec.model if isinstance(spec, OpenAITarget) else None)
     if model is None:
-        return Prices(
+        return ResolvedPrices(
             None, None, "unknown", "no price: set 'prices' or 'price_model' on the target"
         )
     return table_prices(model)
 
 
 @lru_cache(maxsize=64)
-def table_prices(model: str) -> Prices:
+def table_prices(model: str) -> ResolvedPrices:
     """Per-million-token prices of ``model`` in ``genai-prices`` (flat-rate part)."""
     try:
         from genai_prices import Usage as TableUsage
         from genai_prices import calc_price
     except ImportError:
-        return Prices(
+        return ResolvedPrices(
             None, None, "unknown", f"no price for '{model}': install genai-prices or set 'prices'"
         )
     try:
         inp = calc_price(TableUsage(input_tokens=1_000_000, output_tokens=0), model)
         out = calc_price(TableUsage(input_tokens=0, output_tokens=1_000_000), model)
     except LookupError:
-        return Prices(
+        return ResolvedPrices(
             None,
             None,
             "unknown",
             f"'{model}' is not in the price table: set 'prices' or 'price_model'",
         )
     note = f"genai-prices: {inp.provider.id}/{inp.model.id}"
-    return Prices(float(inp.total_price), float(out.total_price), "genai-prices", note)
+    return ResolvedPrices(float(inp.total_price), float(out.total_price), "genai-prices", note)

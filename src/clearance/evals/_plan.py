@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, overload
 
+from clearance.common import canonical_sha256, file_sha256
 from clearance.errors import UsageError
 from clearance.evals._datasets import load_dataset
 from clearance.evals._model_judge import model_judge
@@ -21,7 +22,6 @@ from clearance.evals.scorers import ResponseScorer
 from clearance.evals.scorers._version import judges_version
 from clearance.policy import BuiltinSuite, Policy, Suite, UserSuite
 from clearance.targets import Target
-from clearance.targets._fingerprint import file_digest
 
 DEFAULT_SEED = 0
 """The seed of limited runs: candidate and baseline, and every later check, draw the same
@@ -347,7 +347,7 @@ def _user_plan(
     path, loaded = _user_samples(suite, folder)
     cap = limit or suite.limit
     samples, sampling = _choose_user(loaded, cap, seed)
-    source = file_digest(path) if path.is_file() else _ids_digest(samples)
+    source = file_sha256(path) if path.is_file() else _ids_digest(samples)
     identity = {
         "source": source,
         "scorer": suite.scorer.model_dump(mode="json"),
@@ -446,5 +446,4 @@ def _ids_digest(samples: list[Sample]) -> str:
 
 
 def _digest(identity: dict[str, Any]) -> str:
-    text = json.dumps(identity, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return canonical_sha256(identity, ascii_only=True, stringify=True)

@@ -17,7 +17,7 @@ from clearance.evals._breaker import CircuitBreaker, TargetDown
 from clearance.evals._cache import ResponseCache
 from clearance.evals._call import CallContext, require_plants, run_sample
 from clearance.evals._config import EvalConfig
-from clearance.evals._cost import Prices
+from clearance.evals._cost import ResolvedPrices
 from clearance.evals._events import Progress, ProgressCallback
 from clearance.evals._limits import Limits
 from clearance.evals._plan import SuitePlan
@@ -34,7 +34,7 @@ class RoleTarget:
 
     role: str
     target: Target
-    prices: Prices
+    prices: ResolvedPrices
     slots: AdaptiveLimit | None = None
     """The target's adaptive concurrency limit, shared by its suite runs (None: one
     per suite run)."""

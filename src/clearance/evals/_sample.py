@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from clearance.common import canonical_sha256
 from clearance.targets import Message
 
 
@@ -80,5 +80,4 @@ class Sample:
 
 def content_id(input: str | None, messages: Any, target: Any) -> str:
     """A stable 16-hex-digit id from a sample's content."""
-    content = json.dumps([input, messages, target], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(content.encode()).hexdigest()[:16]
+    return canonical_sha256([input, messages, target], ascii_only=True)[:16]

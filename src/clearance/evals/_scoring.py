@@ -15,7 +15,7 @@ from clearance.targets import Target
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class StoredScore:
     """What the store keeps of a score."""
 
     score: float
@@ -33,7 +33,7 @@ class Reviewer(Protocol):
         response: str,
         sample: Sample,
         tool_calls: Sequence[Any] | None,
-        local: Outcome,
+        local: StoredScore,
         retry: RetryPolicy,
     ) -> dict[str, Any]: ...
 
@@ -69,7 +69,7 @@ def judge_fn(judge: Target) -> Any:
 
 async def score(
     scorer: ResponseScorer, response: str, sample: Sample, tool_calls: Any = None
-) -> Outcome:
+) -> StoredScore:
     """Score ``response``; synchronous scorers are called directly (no coroutine cost).
     Scorers that judge the whole sample (built-in suites) get it with the tool calls."""
     judge_sample = getattr(scorer, "score_sample", None)
@@ -79,7 +79,7 @@ async def score(
         result = scorer(response, sample.target, input=sample.prompt)
     else:
         result = await scorer.ascore(response, sample.target, input=sample.prompt)
-    return Outcome(result.value, result.passed, _details(result))
+    return StoredScore(result.value, result.passed, _details(result))
 
 
 def _details(result: Score) -> dict[str, Any]:

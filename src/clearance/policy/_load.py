@@ -6,8 +6,6 @@ key path, what was expected and what was found.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 from pathlib import Path as FsPath
@@ -15,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from clearance.common import canonical_sha256, mask_secrets
 from clearance.errors import PolicyError
 from clearance.policy._explain import data_path, dotted, explain
 from clearance.policy._models import Policy
@@ -37,10 +36,8 @@ class LoadedPolicy:
         self.secrets = secrets
 
     def redact(self, text: str) -> str:
-        """``text`` with every interpolated secret value replaced by ``***``."""
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+        """``text`` with every interpolated secret value replaced by ``[SECRET]``."""
+        return mask_secrets(text, self.secrets)
 
 
 def load_policy(path: str | os.PathLike[str], *, require_env: bool = True) -> Policy:
@@ -147,8 +144,7 @@ def _read(file: FsPath) -> str:
 
 def _digest(raw: Any) -> str:
     """Hash of the policy before interpolation, so secret values never enter it."""
-    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return canonical_sha256(raw, ascii_only=True, stringify=True)
 
 
 class Env:

@@ -25,7 +25,7 @@ from clearance.errors import UsageError
 from clearance.evals import (
     EvalConfig,
     ProgressCallback,
-    Prices,
+    ResolvedPrices,
     RunSummary,
     evaluate,
     prices_for,
@@ -132,7 +132,7 @@ def load_runs(store: Store, label: str, run_ids: Iterable[str]) -> Side:
     return side_of(label, runs, samples)
 
 
-def priced(side: Side, prices: Prices) -> Side:
+def priced(side: Side, prices: ResolvedPrices) -> Side:
     """``side`` with every cost computed from its stored tokens at the policy's current
     prices: adding or changing prices takes effect without running anything again."""
     if prices.input_per_mtok is None or prices.output_per_mtok is None:

@@ -7,9 +7,10 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from clearance.checklist import Report
+from clearance.common import format_number
 from clearance.report._judges import fmt_rate
 from clearance.report._svg import category_bars, cdf_plot, gate_plot
-from clearance.report._text import fmt_ci, fmt_value, noise_line
+from clearance.report._text import fmt_ci, noise_line
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +26,7 @@ def render_html(report: Report, latency: dict[str, list[float]] | None = None) -
     template = _env().get_template("report.html.j2")
     return template.render(
         r=report,
-        fmt=fmt_value,
+        fmt=format_number,
         ci=fmt_ci,
         plot=gate_plot,
         latency=cdf_plot(latency or {}),

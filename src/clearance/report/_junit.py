@@ -5,7 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from clearance.checklist import GateReport, Report
-from clearance.report._text import fmt_ci, fmt_value
+from clearance.common import format_number
+from clearance.report._text import fmt_ci
 
 
 def render_junit(report: Report) -> str:
@@ -34,7 +35,7 @@ def _case(
     unevaluated are not."""
     case = ET.SubElement(suite, "testcase", name=gate.metric, classname=f"clearance.{area}")
     counts["tests"] += 1
-    detail = f"value {fmt_value(gate.value)} {fmt_ci(gate)}; threshold {gate.threshold}"
+    detail = f"value {format_number(gate.value)} {fmt_ci(gate)}; threshold {gate.threshold}"
     if gate.note:
         detail += f"; {gate.note}"
     blocking = gate.blocking and area_blocks

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clearance.checklist import AreaReport, GateReport, Report
+from clearance.common import format_number
 from clearance.report._judges import markdown_lines, table_lines
 
 _STYLE = {
@@ -36,14 +37,6 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def fmt_value(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
-        return f"{value:.3g}"
-    return f"{value:.4g}"
-
-
 def fmt_ci(gate: GateReport) -> str:
     """The metric's interval, and for a paired gate the difference's it decides on."""
     parts = []
@@ -56,7 +49,7 @@ def fmt_ci(gate: GateReport) -> str:
 
 
 def _end(value: float | None, unbounded: str) -> str:
-    return unbounded if value is None else fmt_value(value)
+    return unbounded if value is None else format_number(value)
 
 
 def render_table(report: Report, width: int | None = None, color: bool = False) -> str:
@@ -166,9 +159,9 @@ def _areas_table(report: Report) -> Table:
 
 def _value_cells(gate: GateReport, paired: bool) -> list[str]:
     if not paired:
-        return [fmt_value(gate.value)]
-    baseline = fmt_value(gate.baseline) if gate.baseline is not None else "—"
-    return [fmt_value(gate.value), baseline, fmt_difference(gate) or "—"]
+        return [format_number(gate.value)]
+    baseline = format_number(gate.baseline) if gate.baseline is not None else "—"
+    return [format_number(gate.value), baseline, fmt_difference(gate) or "—"]
 
 
 def render_markdown(report: Report) -> str:

@@ -20,7 +20,7 @@ from clearance.rollout._telemetry import TelemetryEvent
 from clearance.rollout._trackers import ArmStats, MetricReport, Tracker, UnitBatch
 from clearance.stats import DEFAULT_PRIOR_N
 
-Verdict = Literal["continue", "advance", "rollback", "pause"]
+MonitorDecision = Literal["continue", "advance", "rollback", "pause"]
 _GOOD_WHEN_TRUE = GOOD_WHEN_TRUE
 _ARMS = ("candidate", "control")
 
@@ -59,7 +59,7 @@ class Snapshot(BaseModel):
 class Decision(BaseModel):
     """What the stage should do now, and why."""
 
-    action: Verdict
+    action: MonitorDecision
     reasons: list[str]
     fired: list[Firing] = []
     held: list[Firing] = []
@@ -339,7 +339,7 @@ class Monitor:
         firings: list[Firing],
         held: list[Firing],
         srm: SrmReport | None,
-    ) -> tuple[Verdict, list[str]]:
+    ) -> tuple[MonitorDecision, list[str]]:
         """Firings act in order rollback, pause; a sample-ratio mismatch holds every
         statistical trigger (its counts are biased, so it cannot roll back) and pauses,
         while zero-tolerance counts still act."""
@@ -361,7 +361,9 @@ class Monitor:
             return "continue", notes
         return self._advance_or_continue(reports)
 
-    def _advance_or_continue(self, reports: list[MetricReport]) -> tuple[Verdict, list[str]]:
+    def _advance_or_continue(
+        self, reports: list[MetricReport]
+    ) -> tuple[MonitorDecision, list[str]]:
         stage = self.stage or Stage(stage="canary")
         waiting = self._waiting(stage)
         blind = [r.trigger for r in reports if r.n_candidate == 0]

@@ -7,22 +7,11 @@ secret: the API key and headers are left out, so rotating a key keeps stored res
 
 from __future__ import annotations
 
-import hashlib
-import json
-from pathlib import Path
 from typing import Any
+
+from clearance.common import canonical_sha256
 
 
 def digest(identity: dict[str, Any]) -> str:
-    """sha256 hex of ``identity`` as canonical JSON (sorted keys, no spaces)."""
-    text = json.dumps(identity, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    """sha256 hex of a file's bytes, read in chunks."""
-    hasher = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+    """sha256 hex of ``identity`` as canonical JSON (sorted keys, no spaces, ASCII)."""
+    return canonical_sha256(identity, ascii_only=True, stringify=True)

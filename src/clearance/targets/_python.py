@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from clearance.common import file_sha256
 from clearance.errors import TargetError
 from clearance.policy import PythonTarget
 from clearance.targets._base import (
@@ -28,7 +29,7 @@ from clearance.targets._base import (
     SystemPromptStatus,
     make_usage,
 )
-from clearance.targets._fingerprint import digest, file_digest
+from clearance.targets._fingerprint import digest
 
 
 class PythonCallable:
@@ -163,4 +164,4 @@ def _source_digest(function: Callable[..., Any]) -> str | None:
         source = inspect.getsourcefile(function)
     except TypeError:
         return None
-    return file_digest(Path(source)) if source and Path(source).is_file() else None
+    return file_sha256(Path(source)) if source and Path(source).is_file() else None

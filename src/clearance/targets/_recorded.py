@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
+from clearance.common import file_sha256
 from clearance.errors import DataError, TargetError
 from clearance.policy import RecordedTarget
 from clearance.targets._base import (
@@ -26,7 +27,7 @@ from clearance.targets._base import (
     Usage,
     make_usage,
 )
-from clearance.targets._fingerprint import digest, file_digest
+from clearance.targets._fingerprint import digest
 
 
 class Replay:
@@ -48,7 +49,7 @@ class Replay:
         self.fingerprint = digest(
             {
                 "adapter": "recorded",
-                "recording": file_digest(self.path),
+                "recording": file_sha256(self.path),
                 "system_prompt": spec.system_prompt,
             }
         )

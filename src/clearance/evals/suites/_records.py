@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any, cast, get_args
 
+from clearance.common import canonical_json, sha256_hex
 from clearance.errors import DataError
 from clearance.evals.suites._types import CHANNELS, Expected, Message, SuiteSample
 
@@ -16,15 +16,12 @@ _ROLES = frozenset({"system", "user", "assistant", "tool"})
 
 def canonical_line(record: Mapping[str, Any]) -> str:
     """The one serialisation the generator writes and the content hash is taken over."""
-    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return canonical_json(record) + "\n"
 
 
 def content_hash(records: Iterable[Mapping[str, Any]]) -> str:
     """``sha256:HEX`` over the canonical lines of ``records``."""
-    digest = hashlib.sha256()
-    for record in records:
-        digest.update(canonical_line(record).encode("utf-8"))
-    return "sha256:" + digest.hexdigest()
+    return "sha256:" + sha256_hex("".join(canonical_line(record) for record in records))
 
 
 def to_record(sample: SuiteSample) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from clearance import governance
+from clearance.common import canonical_json
 from clearance.errors import ClearanceError, PermissionDenied
 from clearance.server._auth import Principal, cookie_principal
 from clearance.server._queries import list_releases, redacted
@@ -216,6 +217,6 @@ def audit(request: Request, full: bool = False) -> HTMLResponse:
     state: ServerState = state_of(request)
     last, _ = governance.head(state.store)
     rows = governance.entries(state.store, since=max(0, last - 500))
-    view = [(e, governance.canonical(redacted(state, e.payload))) for e in reversed(rows)]
+    view = [(e, canonical_json(redacted(state, e.payload))) for e in reversed(rows)]
     check = verification(state, full=full)
     return page(request, "audit.html.j2", who=who, entries=view, verification=check)
