@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from clearance.evals import EvalConfig, aevaluate
 from clearance.policy import load_policy
-from clearance.store import EvalRun, SampleResult, Store, open_store
+from clearance.store import Store, open_store
+from clearance.store._tables import EvalRun, SampleResult
 
 POLICY = """
 clearance: 1

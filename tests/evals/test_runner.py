@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from clearance.evals import EvalConfig, RetryPolicy, aevaluate
 from clearance.policy import parse_policy
-from clearance.store import SampleResult, Store
+from clearance.store import Store
+from clearance.store._tables import SampleResult
 
 FAST_RETRY = RetryPolicy(attempts=4, base_s=0.01, max_s=0.05)
 

@@ -97,22 +97,18 @@ def test_new_candidate_voids_approval(tmp_path: Path, store: Store) -> None:
 
 
 def test_check_reuses_stored_runs_unless_asked_to_rerun(tmp_path: Path, store: Store) -> None:
-    from sqlalchemy import func, select
-
-    from clearance.store import EvalRun
-
     policy = load_policy(write_policy(tmp_path, "terse", {}))
 
-    def runs() -> int:
-        with store.session() as session:
-            return int(session.scalar(select(func.count()).select_from(EvalRun)) or 0)
+    def runs(reuse: bool = True) -> set[str]:
+        ids = {s.run_id for s in run_check(policy, store, reuse=reuse).summaries}
+        with store.transaction() as tx:
+            assert {r.status for r in tx.runs.many(ids)} == {"complete"}
+        return ids
 
-    run_check(policy, store)
     first = runs()
-    run_check(policy, store)
-    assert runs() == first
-    run_check(policy, store, reuse=False)
-    assert runs() == 2 * first
+    assert first and runs() == first
+    fresh = runs(reuse=False)
+    assert len(fresh) == len(first) and not fresh & first
 
 
 def test_waiver_does_not_carry_over_to_a_new_candidate(tmp_path: Path, store: Store) -> None:
