@@ -3,13 +3,14 @@ identical stochastic systems comfortably inside every bound clear with high prob
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from clearance.checklist import Evidence, Outcome, Side, decide
+from clearance.checklist import Evidence, Outcome, Side, decide, secrets_of
 from clearance.policy import parse_policy, render_policy
 from clearance.stats import binomial_pass
 
@@ -91,13 +92,14 @@ def test_identical_systems_clear_the_init_policy(
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-init-defaults-7Qm2xV9pL4")  # its declared secret
     policy = parse_policy(render_policy(), file=tmp_path / "clearance.yaml")
+    secrets = secrets_of(policy, os.environ)  # as clearance check computes them
     rng = np.random.default_rng(2026)
     runs = 120
     cleared = 0
     reasons: list[str] = []
     for _ in range(runs):
         evidence = Evidence(_side("a", rng), _side("b", rng), dict(PROBES))
-        report = decide(policy, evidence)
+        report = decide(policy, evidence, secrets=secrets)
         cleared += report.decision == "cleared"
         reasons += report.reasons
     print(f"A/A under the init policy: {cleared}/{runs} cleared")
