@@ -15,7 +15,7 @@ from clearance.errors import UsageError
 from clearance.rollout import StoreSink, TelemetryEvent, ingest, simulate, span_events
 from clearance.rollout._ingest import TS_WINDOW, TsWindow
 from clearance.store import Store
-from clearance.store import TelemetryEvent as EventRow
+from clearance.store._tables import TelemetryEvent as EventRow
 
 
 def stored(store: Store) -> int:
@@ -270,7 +270,7 @@ def test_malformed_otlp_is_rejected_span_by_span(store: Store) -> None:
         [
             {**span("01", "candidate"), "startTimeUnixNano": "not a number"},
             {**span("02", "control"), "endTimeUnixNano": "1749999999000000000"},  # before start
-            "not a span",
+            "not a span",  # type: ignore[list-item]
             span("04", "control", **{"clearance.cost_usd": {"doubleValue": "NaN"}}),
             span("05", "control", **{"clearance.input_tokens": {"intValue": "12.5x"}}),
             span("06", "control"),

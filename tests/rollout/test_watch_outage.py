@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clearance.cli import _rollout_watch, run
@@ -32,7 +32,7 @@ from clearance.cli._rollout_watch import OUTAGE_EXIT, Outage, is_store_outage
 from clearance.errors import StoreError
 from clearance.policy import load_policy
 from clearance.rollout import status
-from clearance.store import Release, open_store
+from clearance.store import open_store
 from rollout.kit import add_release, policy_data
 
 R = "bot@v2"
@@ -55,10 +55,9 @@ def _policy(folder: Path, offline_s: float) -> str:
 
 def _started(url: str, policy: str) -> None:
     with open_store(url) as store:
-        add_release(store, R)
-        with store.session() as session:  # checked with this very policy
-            row = session.scalars(select(Release).where(Release.name == R)).one()
-            row.policy_hash = load_policy(policy).source.digest
+        source = load_policy(policy).source
+        assert source is not None
+        add_release(store, R, policy_hash=source.digest)  # checked with this very policy
     assert run(["rollout", "start", R, "--policy", policy, "--db", url, "--as", "alice"]) == 0
 
 
