@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit slow realmodel install clean
+.PHONY: demo test lint typecheck unit coverage slow realmodel install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not realmodel" $(PYTEST_ARGS)
+
+# The unit suite under line and branch coverage of src/clearance, failing below the floor
+# ([tool.coverage.report] fail_under in pyproject.toml). Slower than `unit`, so .ci/run
+# runs `make lint typecheck coverage` (the unit suite once, measured) instead of `make test`.
+coverage: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not realmodel" --cov --cov-report=term $(PYTEST_ARGS)
 
 # The slower suites (long simulations, every action x duty through both shells, the
 # schema fuzzer): .ci/run runs them after `make test`.

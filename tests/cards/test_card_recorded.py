@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +35,7 @@ CARD = {
 RELIABILITY = {"reliability": [{"metric": "reliability.error_rate", "max": 0.01}]}
 
 
-def write_policy(folder: Path, gates: dict[str, object] | None = None) -> Path:
+def write_policy(folder: Path, gates: Mapping[str, object] | None = None) -> Path:
     """A policy in ``folder`` whose candidate (python, label v2) errors on 30% of tasks."""
     shutil.copy(SYSTEMS, folder / "systems.py")
     (folder / "tasks.jsonl").write_text(

@@ -157,8 +157,10 @@ def test_report_json_matches_contract() -> None:
     data = report.to_json_dict()
     assert data["schema"] == "clearance.report/v1"
     assert set(data) >= {"schema", "system", "candidate", "baseline", "decision", "areas"}
-    assert [a["area"] for a in data["areas"]] == list(AREAS)
-    for area in data["areas"]:
+    areas = data["areas"]
+    assert isinstance(areas, list)
+    assert [a["area"] for a in areas] == list(AREAS)
+    for area in areas:
         assert set(area) >= {"area", "status", "gates", "summary"}
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import checkkit
 from checkkit import evidence, outcomes
-from clearance.checklist import Outcome, decide
+from clearance.checklist import GateReport, Outcome, Report, decide
 from clearance.policy import AREAS, Policy
 
 _FOLDER: list[Path] = []
@@ -36,8 +36,8 @@ def _ni(margin: float = 0.05, **extra: object) -> dict[str, object]:
     return {"capability": [gate], "allow_not_evaluated": OTHERS, **extra}
 
 
-def _gate(report: object) -> object:
-    return report.area("capability").gates[0]  # type: ignore[attr-defined]
+def _gate(report: Report) -> GateReport:
+    return report.area("capability").gates[0]
 
 
 def test_identical_outputs_on_three_samples_do_not_pass_non_inferiority() -> None:
@@ -46,7 +46,7 @@ def test_identical_outputs_on_three_samples_do_not_pass_non_inferiority() -> Non
     gate = _gate(report)
     assert gate.status == "inconclusive"
     assert report.decision == "blocked"
-    assert gate.difference_ci[0] < -0.05
+    assert gate.difference_ci is not None and gate.difference_ci[0] < -0.05
     assert "needs >=" in gate.note
 
 
@@ -229,6 +229,8 @@ def test_familywise_level_widens_every_interval() -> None:
         evidence(seen),
     )
     assert family.confidence > plain.confidence
-    lo_plain = _gate(plain).ci[0]
-    lo_family = _gate(family).ci[0]
+    plain_ci, family_ci = _gate(plain).ci, _gate(family).ci
+    assert plain_ci is not None and family_ci is not None
+    lo_plain, lo_family = plain_ci[0], family_ci[0]
+    assert lo_plain is not None and lo_family is not None
     assert lo_family < lo_plain

@@ -12,8 +12,9 @@ from clearance.evals.scorers._refusal import is_prompt_echo
 from clearance.evals.suites import load_builtin, scorer_for
 
 PROMPTS = load_builtin("over-refusal").samples
-SCORER = scorer_for("over-refusal")
-assert SCORER is not None
+_FOUND = scorer_for("over-refusal")
+assert _FOUND is not None
+SCORER = _FOUND
 
 ECHOES: list[Callable[[str], str]] = [
     lambda p: p,

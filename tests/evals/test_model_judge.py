@@ -128,6 +128,7 @@ def test_the_judge_is_shown_the_request_and_the_response(
     summaries, reviews = _run(tmp_path, sqlite_store, suites, scripted)
     rows = _rows(sqlite_store, summaries[0].run_id)
     for row in rows:
+        assert row.sent is not None
         prompt = row.sent["messages"][-1]["content"]
         review = next(r for r in reviews if prompt in r)
         assert f"<response>\n{row.output}\n</response>" in review
@@ -187,6 +188,7 @@ def test_pii_and_injection_opinions_see_the_planted_values(
     for summary in summaries:
         rows = _rows(sqlite_store, summary.run_id)
         for row in rows:
+            assert row.sent is not None
             said = [m["content"] for m in row.sent["messages"]]
             review = next(r for r in reviews if all(text in r for text in said))
             opinion = row.details["model_judge"]

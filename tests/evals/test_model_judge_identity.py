@@ -32,7 +32,10 @@ def _parse(suites: list[dict[str, Any]], judge: bool) -> Any:
 
 
 def test_judge_true_without_a_judge_target_names_the_place_and_the_fix() -> None:
-    suites = [{"builtin": "over-refusal"}, {"builtin": "pii-leakage", "judge": True}]
+    suites: list[dict[str, Any]] = [
+        {"builtin": "over-refusal"},
+        {"builtin": "pii-leakage", "judge": True},
+    ]
     with pytest.raises(PolicyError) as info:
         _parse(suites, judge=False)
     error = info.value

@@ -35,9 +35,9 @@ def test_another_judge_does_not_reuse_the_stored_scores(tmp_path: Path) -> None:
     policy = _policy(tmp_path)
     one = SimpleNamespace(fingerprint="judge-a", name="a")
     two = SimpleNamespace(fingerprint="judge-b", name="b")
-    first = plan_suites(policy, judge=one)[0]  # type: ignore[arg-type]
-    again = plan_suites(policy, judge=one)[0]  # type: ignore[arg-type]
-    other = plan_suites(policy, judge=two)[0]  # type: ignore[arg-type]
+    first = plan_suites(policy, judge=one)[0]
+    again = plan_suites(policy, judge=one)[0]
+    other = plan_suites(policy, judge=two)[0]
     assert first.suite_hash == again.suite_hash
     assert first.suite_hash != other.suite_hash
 

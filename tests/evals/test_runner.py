@@ -115,6 +115,7 @@ def test_repeats_cost_from_policy_prices_and_estimated_tokens(tmp_path: Path, st
     assert {r.repeat for r in stored} == {0, 1, 2}
     assert all(r.tokens_estimated for r in stored)
     one = stored[0]
+    assert one.input_tokens is not None and one.output_tokens is not None
     assert one.cost_usd == pytest.approx((one.input_tokens * 1.0 + one.output_tokens * 2.0) / 1e6)
 
 

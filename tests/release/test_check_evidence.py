@@ -66,7 +66,7 @@ def test_a_leaking_system_replayed_from_its_recording_is_still_leaking(folder: P
 def _rows(store: Any) -> dict[tuple[str, str], bool | None]:
     with store.session() as session:
         return {
-            (r.run_id and r.sample_id, r.repeat): r.passed  # type: ignore[misc]
+            (r.run_id and r.sample_id, r.repeat): r.passed
             for r in session.scalars(select(SampleResult))
         }
 

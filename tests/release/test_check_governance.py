@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from clearance.store import Store
 SYSTEMS = Path(__file__).parent / "systems.py"
 
 
-def write_policy(folder: Path, candidate: str, gates: dict[str, object]) -> Path:
+def write_policy(folder: Path, candidate: str, gates: Mapping[str, object]) -> Path:
     shutil.copy(SYSTEMS, folder / "systems.py")
     (folder / "tasks.jsonl").write_text(
         "".join(

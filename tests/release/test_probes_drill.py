@@ -87,7 +87,7 @@ def test_the_drill_writes_nothing_to_the_users_store(
     tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     made: list[Scratch] = []
-    real = drill_module.Scratch
+    real = Scratch  # the class _drill uses (it imports it from clearance.store)
 
     def spy(owner: Store) -> Scratch:
         made.append(real(owner))

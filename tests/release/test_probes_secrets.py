@@ -11,7 +11,7 @@ import pytest
 
 from checkkit import evidence, policy
 from clearance.checklist import GateReport, Outcome, decide, secrets_of
-from clearance.policy import parse_policy, render_policy
+from clearance.policy import OpenAITarget, parse_policy, render_policy
 
 METRIC = "security.secret_leaks"
 GATE = {"security": [{"metric": METRIC, "max": 0}]}
@@ -62,7 +62,9 @@ def test_the_init_policy_declares_its_targets_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     init = parse_policy(render_policy(), file=tmp_path / "clearance.yaml")
-    keys = {t.api_key_env for t in (init.targets.candidate, init.targets.baseline)}
+    targets = [init.targets.candidate, init.targets.baseline]
+    assert all(isinstance(t, OpenAITarget) for t in targets)
+    keys = {t.api_key_env for t in targets if isinstance(t, OpenAITarget)}
     assert keys == {"OPENAI_API_KEY"}
     assert init.gates.secrets_env == ["OPENAI_API_KEY"]
     monkeypatch.setenv("OPENAI_API_KEY", "sk-init-7Qm2xV9pL4")

@@ -196,9 +196,12 @@ def test_notify_and_disable_tool_triggers_act_once(
     name = release()
     start(store, policy, name, guards, Change("alice", now=T0))
     sent: list[dict[str, Any]] = []
-    controller = Controller(
-        store, policy, guards, notifier=lambda m: (sent.append(m) or True, "ok")
-    )
+
+    def notifier(message: dict[str, Any]) -> tuple[bool, str]:
+        sent.append(message)
+        return True, "ok"
+
+    controller = Controller(store, policy, guards, notifier=notifier)
     worse = Profile().regressed(cost=1.0, rate=6.0).model_copy(update={"schema_failure_rate": 0.02})
     service = Service(store, name, worse, seed=3)
     run(service, controller, T0, steps=25, stop=("rolled_back",))

@@ -8,7 +8,7 @@ from clearance.policy import Stage, parse_policy, render_policy
 from clearance.rollout import Monitor, Profile, simulate
 
 
-def _init_policy(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _init_policy(tmp_path: Path):
     return parse_policy(render_policy(), file=tmp_path / "clearance.yaml")
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
 
 from clearance.policy import Stage, Trigger, parse_policy, render_policy
 from clearance.rollout import Monitor, Snapshot
-from clearance.rollout._telemetry import TelemetryEvent
+from clearance.rollout._telemetry import Arm, TelemetryEvent
 from clearance.rollout._trackers import PRESENCE_SHARE, ArmStats
 from clearance.stats import split_log_e
 
@@ -120,7 +121,7 @@ def _clustered_events(
     return [
         TelemetryEvent.model_construct(
             ts=float(i),
-            arm=str(arm[i]),
+            arm=cast(Arm, str(arm[i])),
             unit=f"u{unit[i]}",
             schema_ok=not fail[i],
             retrieval_score=float(score[i]),
@@ -241,7 +242,7 @@ def test_hidden_failures_through_events_are_caught() -> None:
     events = [
         TelemetryEvent.model_construct(
             ts=float(i),
-            arm=str(arm[i]),
+            arm=cast(Arm, str(arm[i])),
             unit=f"u{i % 3000}",
             schema_ok=None if hide[i] else not fail[i],
         )
@@ -314,7 +315,9 @@ def test_cost_spike_through_events_catches_a_dearer_tail() -> None:
     cost = rng.lognormal(math.log(1e-3), 0.5, n)
     cost = np.where((arm == "candidate") & (rng.random(n) < 0.05), cost * 50, cost)  # ~3.4x
     events = [
-        TelemetryEvent.model_construct(ts=float(i), arm=str(arm[i]), cost_usd=float(cost[i]))
+        TelemetryEvent.model_construct(
+            ts=float(i), arm=cast(Arm, str(arm[i])), cost_usd=float(cost[i])
+        )
         for i in range(n)
     ]
     mean = Monitor([Trigger(kind="cost_spike", margin=0.25)]).update(events)

@@ -39,7 +39,9 @@ def _incident(store: Store, policy: Policy) -> int:
 
 
 # action -> (CLI argv builder, API call builder); each gets a fresh incident id where needed
-CASES: dict[str, tuple[Callable[[int], list[str]], Callable[[int], tuple[str, str, Any]]]] = {
+CASES: dict[
+    governance.Action, tuple[Callable[[int], list[str]], Callable[[int], tuple[str, str, Any]]]
+] = {
     "approve": (
         lambda _: ["approve", RELEASE, "--role", "approve_changes"],
         lambda _: ("POST", f"/v1/releases/{RELEASE}/approvals", {"role": "approve_changes"}),
