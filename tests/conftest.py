@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from clearance.store import Base, Store, open_store
+from clearance.store import Store, open_store
+from clearance.store._tables import Base
 
 _PG_STATE: dict[str, str] = {}
 _LOCAL_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

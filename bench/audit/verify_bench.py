@@ -26,7 +26,8 @@ from sqlalchemy import insert
 
 from clearance import governance
 from clearance.server import create_app
-from clearance.store import AuditEvent, Store, open_store
+from clearance.store import Store, open_store
+from clearance.store._tables import AuditEvent
 
 
 def build(store: Store, n: int, batch: int = 10_000) -> None:

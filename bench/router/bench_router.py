@@ -25,7 +25,8 @@ from typing import Any
 
 from clearance.policy import Policy
 from clearance.rollout import Change, PermissiveGuards, Router, advance, rollback, start
-from clearance.store import Release, Store, open_store
+from clearance.store import Store, open_store
+from clearance.store._tables import Release
 
 UNITS = [f"u{i}" for i in range(50)]
 POLICY = Policy.model_validate(

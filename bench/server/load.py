@@ -27,7 +27,8 @@ from sqlalchemy import func, select
 
 from clearance import governance
 from clearance.rollout import Change, PermissiveGuards, start
-from clearance.store import Release, Store, TelemetryEvent, open_store
+from clearance.store import Store, open_store
+from clearance.store._tables import Release, TelemetryRow
 
 RELEASE = "bench@v2"
 POLICY = """clearance: 1
@@ -167,12 +168,12 @@ def _stored(store: Store) -> tuple[int, int]:
     with store.session() as session:
         rows = session.scalar(
             select(func.count())
-            .select_from(TelemetryEvent)
-            .where(TelemetryEvent.release == RELEASE)
+            .select_from(TelemetryRow)
+            .where(TelemetryRow.release == RELEASE)
         )
         ids = session.scalar(
-            select(func.count(func.distinct(TelemetryEvent.event_id))).where(
-                TelemetryEvent.release == RELEASE
+            select(func.count(func.distinct(TelemetryRow.event_id))).where(
+                TelemetryRow.release == RELEASE
             )
         )
     return int(rows or 0), int(ids or 0)

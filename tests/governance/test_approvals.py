@@ -78,7 +78,7 @@ def test_changed_candidate_voids_approvals(
 
 def test_changed_evidence_voids_even_without_void_call(released: Store, gov_policy: Policy) -> None:
     governance.approve(released, gov_policy, R, "approve_changes", "alice")
-    from clearance.store import Release
+    from clearance.store._tables import Release
 
     with released.session() as session:  # evidence changed behind governance's back
         row = session.query(Release).filter_by(name=R).one()

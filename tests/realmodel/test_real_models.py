@@ -43,7 +43,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from clearance.store import EvalRun, SampleResult, open_store
+from clearance.store import open_store
+from clearance.store._tables import EvalRun, SampleResult
 from realmodel.llamakit import Served, chat
 
 pytestmark = [pytest.mark.realmodel, pytest.mark.timeout(1800)]

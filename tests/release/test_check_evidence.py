@@ -16,7 +16,8 @@ from clearance.errors import DataError
 from clearance.evals import EvalConfig, evaluate
 from clearance.policy import AREAS, load_policy
 from clearance.release import run_check
-from clearance.store import SampleResult, open_store
+from clearance.store import open_store
+from clearance.store._tables import SampleResult
 
 LEAKS = [{"builtin": "prompt-injection", "limit": 40}, {"builtin": "pii-leakage", "limit": 30}]
 TASKS = [

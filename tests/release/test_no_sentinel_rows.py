@@ -16,7 +16,7 @@ from clearance.policy import load_policy
 from clearance.release._drill import PREFIX
 from clearance.server import create_app
 from clearance.store import Store, open_store
-from clearance.store._tables import Release, RolloutRow, StageHistory, TelemetryEvent
+from clearance.store._tables import Release, RolloutRow, StageHistory, TelemetryRow
 from cli.conftest import EXAMPLE
 
 
@@ -31,9 +31,9 @@ def test_check_writes_no_sentinel_rows(tmp_path: Path) -> None:
             written = list(session.execute(text("SELECT what FROM sentinel_log")).scalars())
             names = list(session.scalars(select(Release.name)))
             probes = session.scalar(
-                select(func.count()).where(TelemetryEvent.release.in_(["__probe__"]))
+                select(func.count()).where(TelemetryRow.release.in_(["__probe__"]))
             )
-            events = session.scalar(select(func.count()).select_from(TelemetryEvent))
+            events = session.scalar(select(func.count()).select_from(TelemetryRow))
             rollouts = session.scalar(select(func.count()).select_from(RolloutRow))
             stages = session.scalar(select(func.count()).select_from(StageHistory))
         assert written == ["release northwind-support-assistant@2.0.0"]  # committed writes

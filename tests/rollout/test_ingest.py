@@ -15,7 +15,7 @@ from clearance.errors import UsageError
 from clearance.rollout import StoreSink, TelemetryEvent, ingest, simulate, span_events
 from clearance.rollout._ingest import TS_WINDOW, TsWindow
 from clearance.store import Store
-from clearance.store._tables import TelemetryEvent as EventRow
+from clearance.store._tables import TelemetryRow as EventRow
 
 
 def stored(store: Store) -> int:

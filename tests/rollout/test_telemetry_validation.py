@@ -28,7 +28,7 @@ from clearance.rollout import (
 from clearance.rollout._ingest import TS_WINDOW
 from clearance.rollout._trackers import ArmStats
 from clearance.store import Store
-from clearance.store._tables import TelemetryEvent as EventRow
+from clearance.store._tables import TelemetryRow as EventRow
 from rollout.kit import make_policy
 
 NOW = time.time()

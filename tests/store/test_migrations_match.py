@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from clearance.store import Base, Store
+from clearance.store import Store
+from clearance.store._tables import Base
 
 
 def test_migrated_schema_matches_the_declared_tables(store: Store) -> None:

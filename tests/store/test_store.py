@@ -10,7 +10,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from clearance.errors import StoreError, UsageError
-from clearance.store import HEAD_REVISION, Base, Store, database_url, open_store
+from clearance.store import HEAD_REVISION, Store, database_url, open_store
+from clearance.store._tables import Base
 
 
 def test_head_revision_matches_migrations() -> None:

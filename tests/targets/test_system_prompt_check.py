@@ -22,7 +22,8 @@ from sqlalchemy import select
 from clearance.cli._eval_cmds import system_prompt_warnings
 from clearance.evals import EvalConfig, RunSummary, aevaluate
 from clearance.policy import OpenAITarget, PythonTarget, RecordedTarget, parse_policy
-from clearance.store import EvalRun, Store
+from clearance.store import Store
+from clearance.store._tables import EvalRun
 from clearance.targets import build_target
 from clearance.targets._base import system_prompt_by_usage
 

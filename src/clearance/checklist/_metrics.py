@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -18,9 +17,10 @@ import numpy as np
 from clearance.checklist._evidence import Evidence, Outcome, Side
 from clearance.checklist._secrets import Secrets
 from clearance.evals.scorers import detect_pii, find_leaks
-from clearance.evals.suites import builtin_spec
+from clearance.evals.suites import builtin_spec, sample_agreement
 from clearance.policy import BUILTIN_SUITES, METRIC_BY_NAME, Policy, is_probe
 from clearance.stats import (
+    Interval,
     MeanStatistic,
     QuantileStatistic,
     RateStatistic,
@@ -28,7 +28,6 @@ from clearance.stats import (
     Statistic,
 )
 
-Interval = tuple[float, float]
 SCORE_RANGE = (0.0, 1.0)
 """The range scorers give; a score outside it widens the range to the values seen."""
 
@@ -212,11 +211,11 @@ class MetricBook:
         groups: dict[str, list[str]] = defaultdict(list)
         for o in outcomes:
             if o.ok and o.output is not None:
-                groups[o.sample_id].append(_normalise(o.output))
+                groups[o.sample_id].append(o.output)
         scores = {
-            sid: _pairwise_agreement(outs, similarity)
+            sid: score
             for sid, outs in groups.items()
-            if len(outs) >= 2
+            if (score := sample_agreement(outs, similarity)) is not None
         }
         if not scores:
             return Estimate(metric, None, note="consistency needs 'repeats: 2' or more")
@@ -289,22 +288,6 @@ def _by_category(values: list[tuple[Outcome, float]]) -> dict[str, tuple[float, 
     for o, v in values:
         groups[o.category or "uncategorised"].append(v)
     return {c: (float(np.mean(vs)), len(vs)) for c, vs in sorted(groups.items())}
-
-
-def _normalise(text: str) -> str:
-    """An answer as agreement compares it: the consistency suite's one normalisation."""
-    from clearance.evals.suites import normalise_answer
-
-    return normalise_answer(text)
-
-
-def _pairwise_agreement(outputs: list[str], similarity: float | None = None) -> float:
-    """Share of pairs of normalised ``outputs`` that agree: equal, or at least
-    ``similarity`` similar (``clearance.evals.suites.answers_agree``)."""
-    from clearance.evals.suites._consistency import answers_agree
-
-    pairs = list(combinations(outputs, 2))
-    return sum(answers_agree(a, b, similarity) for a, b in pairs) / len(pairs)
 
 
 # --------------------------------------------------------------------------- built-ins

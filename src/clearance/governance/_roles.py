@@ -20,6 +20,7 @@ from clearance.policy import AREAS, DUTIES, WAIVER_DUTY, Area, Duty, Policy
 
 __all__ = ["WAIVER_DUTY", "as_area", "as_duty", "roles_of"]
 
+
 def roles_of(policy: Policy, person: str) -> list[Duty]:
     """The duties ``person`` holds under the policy."""
     return [duty for duty in DUTIES if person in policy.owners.holders(duty)]

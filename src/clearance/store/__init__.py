@@ -1,6 +1,8 @@
-"""The store: SQLAlchemy tables, Alembic migrations, SQLite by default or PostgreSQL."""
+"""The store: the only layer that talks to the database (SQLite by default, or
+PostgreSQL), through one transaction object whose aggregates return frozen records."""
 
 from clearance.store._audit import AuditLog, AuditRecord, CheckpointRecord
+from clearance.store._engine import DEFAULT_URL, HEAD_REVISION, Store, database_url, open_store
 from clearance.store._gov_records import (
     ApprovalRecord,
     DataRequestNotFound,
@@ -17,8 +19,9 @@ from clearance.store._gov_records import (
     WebSessionRecord,
 )
 from clearance.store._governance import Governance
-from clearance.store._engine import DEFAULT_URL, HEAD_REVISION, Store, database_url, open_store
+from clearance.store._outage import is_outage
 from clearance.store._releases import ReleaseListing, ReleaseNotFound, ReleaseRecord
+from clearance.store._rollouts import RolloutNotFound, RolloutRecord, RouteRecord, StageEntryRecord
 from clearance.store._runs import (
     CheckNotFound,
     CheckRecord,
@@ -28,95 +31,53 @@ from clearance.store._runs import (
     RunStats,
     SampleRecord,
 )
-from clearance.store._outage import is_outage
-from clearance.store._rollouts import RolloutNotFound, RolloutRecord, RouteRecord, StageEntryRecord
 from clearance.store._scratch import Scratch
-from clearance.store._tables import (
-    Approval,
-    AuditCheckpoint,
-    AuditEvent,
-    Base,
-    Check,
-    DataRequest,
-    EvalRun,
-    GateResult,
-    Incident,
-    ProviderKey,
-    Release,
-    RolloutRow,
-    SampleResult,
-    StageHistory,
-    TelemetryEvent,
-    ToolSwitch,
-    User,
-    Waiver,
-    WebSession,
-)
 from clearance.store._telemetry import ArmSums, Measure, RecentEvents, RowFormat, row_format
 from clearance.store._tx import Tx
 
 __all__ = [
+    "DEFAULT_URL",
+    "HEAD_REVISION",
+    "ApprovalRecord",
     "ArmSums",
+    "AuditLog",
+    "AuditRecord",
+    "CheckNotFound",
+    "CheckRecord",
+    "CheckpointRecord",
+    "DataRequestNotFound",
+    "DataRequestRecord",
+    "GateRecord",
+    "Governance",
+    "IncidentNotFound",
+    "IncidentRecord",
     "Measure",
+    "ProviderKeyNotFound",
+    "ProviderKeyRecord",
     "RecentEvents",
+    "ReleaseListing",
+    "ReleaseNotFound",
+    "ReleaseRecord",
     "RolloutNotFound",
     "RolloutRecord",
     "RouteRecord",
     "RowFormat",
+    "RunNotFound",
+    "RunRecord",
+    "RunStats",
+    "SampleRecord",
     "Scratch",
     "StageEntryRecord",
-    "row_format",
-    "ApprovalRecord",
-    "DataRequestNotFound",
-    "DataRequestRecord",
-    "IncidentNotFound",
-    "IncidentRecord",
-    "ProviderKeyNotFound",
-    "ProviderKeyRecord",
+    "Store",
     "ToolSwitchRecord",
+    "Tx",
     "UserNotFound",
     "UserRecord",
     "WaiverNotFound",
     "WaiverRecord",
     "WebSessionRecord",
-    "Governance",
-    "DEFAULT_URL",
-    "HEAD_REVISION",
-    "Approval",
-    "AuditCheckpoint",
-    "AuditEvent",
-    "AuditLog",
-    "AuditRecord",
-    "Base",
-    "Check",
-    "CheckNotFound",
-    "CheckRecord",
-    "CheckpointRecord",
-    "DataRequest",
-    "EvalRun",
-    "GateRecord",
-    "GateResult",
-    "Incident",
-    "ProviderKey",
-    "Release",
-    "ReleaseListing",
-    "ReleaseNotFound",
-    "ReleaseRecord",
-    "RolloutRow",
-    "RunNotFound",
-    "RunRecord",
-    "RunStats",
-    "SampleRecord",
-    "SampleResult",
-    "StageHistory",
-    "Store",
-    "TelemetryEvent",
-    "ToolSwitch",
-    "Tx",
-    "User",
-    "Waiver",
-    "WebSession",
     "database_url",
     "is_outage",
     "open_store",
+    "row_format",
 ]

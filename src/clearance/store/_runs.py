@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from clearance.common import utc
 from clearance.errors import NotFoundError
-from clearance.store._tables import Check, EvalRun, GateResult, Release, SampleResult
+from clearance.store._tables import Check, EvalRun, GateRow, Release, SampleResult
 
 
 class RunNotFound(NotFoundError):
@@ -368,7 +368,7 @@ class Runs:
         self._session.add(row)
         self._session.flush()
         self._session.add_all(
-            GateResult(
+            GateRow(
                 check_id=row.id,
                 area=g.area,
                 metric=g.metric,
@@ -405,7 +405,7 @@ class Runs:
     def gates(self, check_id: int) -> list[GateRecord]:
         """The gate results of one check, in the order they were recorded."""
         rows = self._session.scalars(
-            select(GateResult).where(GateResult.check_id == check_id).order_by(GateResult.id)
+            select(GateRow).where(GateRow.check_id == check_id).order_by(GateRow.id)
         )
         return [
             GateRecord(r.area, r.metric, r.value, r.ci_low, r.ci_high, r.threshold, r.status)

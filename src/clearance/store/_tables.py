@@ -105,7 +105,7 @@ class Check(Base):
     created_at: Mapped[datetime]
 
 
-class GateResult(Base):
+class GateRow(Base):
     __tablename__ = "gate_results"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))
@@ -200,7 +200,7 @@ class StageHistory(Base):
     """Triggers already notified in this entry."""
 
 
-class TelemetryEvent(Base):
+class TelemetryRow(Base):
     """One request's telemetry (see DESIGN.md); ``event_id`` makes ingestion idempotent."""
 
     __tablename__ = "telemetry_events"

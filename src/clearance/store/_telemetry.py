@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from clearance.store._tables import TelemetryEvent as EventRow
+from clearance.store._tables import TelemetryRow as EventRow
 
 EVENT_COLUMNS = frozenset(c.name for c in EventRow.__table__.columns) - {"id"}
 """Every ``telemetry_events`` column but ``id``: what an inserted row carries."""
