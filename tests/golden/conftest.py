@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from checkkit import evidence, policy
+from checkkit import CARD_TEXT, evidence, policy
 from clearance.checklist import Outcome, Report, decide
 from clearance.policy import Policy
 
@@ -16,12 +16,7 @@ CREATED_AT = "2026-01-01T00:00:00+00:00"
 CARD: dict[str, Any] = {
     "license": "apache-2.0",
     "tags": ["support"],
-    "intended_use": "Answer shop questions.",
-    "out_of_scope_use": "Medical advice.",
-    "training_data": "Synthetic FAQ.",
-    "limitations": "English only.",
-    "privacy": "Sees order ids.",
-    "mitigations": "Short answers.",
+    **CARD_TEXT,
     "datasets": ["shop-faq"],
     "components": ["responder"],
     "tools": [{"name": "lookup_order", "permissions": ["read:orders"]}],
