@@ -28,15 +28,6 @@ class Tx:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    @property
-    def dialect(self) -> str:
-        """``sqlite`` or ``postgresql``."""
-        return self._session.get_bind().dialect.name
-
-    def flush(self) -> None:
-        """Write pending changes now (ids and constraint errors appear here)."""
-        self._session.flush()
-
     @cached_property
     def releases(self) -> Releases:
         from clearance.store._releases import Releases
