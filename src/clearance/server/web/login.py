@@ -36,7 +36,7 @@ def _secure(request: Request) -> bool:
 
 
 def _form(request: Request, status: int, next_path: str, error: str) -> HTMLResponse:
-    from clearance.server.web.pages import page
+    from clearance.server.web._render import page
 
     nonce = secrets.token_urlsafe(24)
     response = page(request, "login.html.j2", status, next=next_path, error=error, nonce=nonce)
@@ -79,7 +79,7 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form()]) -> Response:
-    from clearance.server.web.pages import check_form, user
+    from clearance.server.web._render import check_form, user
 
     check_form(request, user(request), csrf)
     secret = request.cookies.get(COOKIE, "")

@@ -1,98 +1,43 @@
-"""Dashboard routes: sign in with a token, releases, a release, the audit log, and the
-two actions people take from a page (approve, roll back), each a CSRF-checked form."""
+"""Dashboard routes for one release: its page, the live rollout fragment, the full
+report, and the actions people take from it (approve, steer the rollout, roll back),
+each a CSRF-checked form. The other pages have a module each; :func:`mount` adds them."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import lru_cache
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
 
 from clearance import governance
-from clearance.common import canonical_json
-from clearance.errors import ClearanceError, PermissionDenied
-from clearance.server._auth import Principal, cookie_principal
-from clearance.server._queries import list_releases, redacted
-from clearance.server._state import ServerState, state_of
+from clearance.errors import ClearanceError
+from clearance.server._auth import Principal
+from clearance.server._state import state_of
 from clearance.server.web._context import release_page, timeline_context
+from clearance.server.web._render import HERE, LoginRequired, check_form, page, to_login, user
 
-_HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)
-_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
-
-
-class LoginRequired(Exception):
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-
-@lru_cache(maxsize=1)
-def _templates() -> Jinja2Templates:
-    # Autoescape every template whatever its file name: Jinja's select_autoescape()
-    # default matches "*.html" but not our "*.html.j2", which rendered user text raw.
-    env = Environment(loader=FileSystemLoader(_HERE / "templates"), autoescape=True)
-    return Jinja2Templates(env=env)
 
 
 def mount(app: FastAPI) -> None:
-    from clearance.server.web import login
+    from clearance.server.web import audit, listing, login
 
-    app.include_router(login.router)
+    for module in (login, listing, audit):
+        app.include_router(module.router)
     app.include_router(router)
-    app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
-    app.add_exception_handler(LoginRequired, _to_login)
-
-
-async def _to_login(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, LoginRequired)
-    return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
-
-
-def user(request: Request) -> Principal:
-    who = cookie_principal(request)
-    if who is None:
-        raise LoginRequired(request.url.path)
-    return who
-
-
-def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    response = _templates().TemplateResponse(request, template, context, status_code=status)
-    response.headers["Content-Security-Policy"] = _CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
-
-
-def check_form(request: Request, who: Principal, csrf: str) -> None:
-    """Refuse a form post without this session's CSRF token or from another origin."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise PermissionDenied("cross-origin form post refused")
-    if not hmac.compare_digest(csrf, who.csrf):
-        raise PermissionDenied("the form's CSRF token is wrong; reload the page and retry")
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_exception_handler(LoginRequired, to_login)
 
 
 @router.get("/")
+@router.get("/ui")
+@router.get("/ui/")
 def home() -> RedirectResponse:
     return RedirectResponse("/ui/releases", status_code=303)
-
-
-@router.get("/ui/releases")
-def releases(request: Request) -> HTMLResponse:
-    who = user(request)
-    rows = list_releases(state_of(request), 200, 0)
-    return page(request, "releases.html.j2", who=who, releases=rows)
 
 
 @router.get("/ui/releases/{name}")
@@ -205,18 +150,3 @@ def _back(who: Principal, name: str, msg: str, error: str) -> str:
 def _flash_sig(who: Principal, msg: str, error: str) -> str:
     body = f"{msg}\x00{error}".encode()
     return hmac.new(who.csrf.encode(), body, hashlib.sha256).hexdigest()[:32]
-
-
-@router.get("/ui/audit")
-def audit(request: Request, full: bool = False) -> HTMLResponse:
-    """The newest 500 entries and the same verdict as ``GET /v1/audit/verify``: only the
-    entries added since the last look are hashed, every one with ``?full=true``."""
-    from clearance.server.api.audit import verification
-
-    who = user(request)
-    state: ServerState = state_of(request)
-    last, _ = governance.head(state.store)
-    rows = governance.entries(state.store, since=max(0, last - 500))
-    view = [(e, canonical_json(redacted(state, e.payload))) for e in reversed(rows)]
-    check = verification(state, full=full)
-    return page(request, "audit.html.j2", who=who, entries=view, verification=check)
