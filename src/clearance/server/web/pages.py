@@ -24,9 +24,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def mount(app: FastAPI) -> None:
-    from clearance.server.web import audit, listing, login
+    from clearance.server.web import audit, listing, login, samples
 
-    for module in (login, listing, audit):
+    for module in (login, listing, audit, samples):
         app.include_router(module.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
