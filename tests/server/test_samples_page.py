@@ -311,6 +311,22 @@ def test_hostile_query_strings_never_fail(signed_in: TestClient, paired: str, qu
     assert "<html" in response.text
 
 
+def test_a_later_run_of_the_same_target_is_not_the_checks(
+    signed_in: TestClient, paired: str, store: Store
+) -> None:
+    """A run stored after the check (a later ``clearance eval``) hides the check's own
+    from ``latest_complete``: the page says which runs it no longer finds, and never
+    shows the later run's results as the check's."""
+    _store_run(store, "fp-base", "baseline", "harmful-refusal", (_o("s0", True, "LATER"),))
+    _store_run(store, "fp-cand", "candidate", "over-refusal", (_o("m0", True, "LATER"),))
+    html = signed_in.get(_url(suite="harmful-refusal")).text
+    assert "LATER" not in html and "no baseline run for this suite" in html
+    assert "harmful-refusal on baseline" in html.split('id="lost"')[1].split("</p>")[0]
+    gone = signed_in.get(_url(suite="over-refusal"))
+    assert gone.status_code == 404 and "not found again: harmful-refusal on baseline" in gone.text
+    assert "over-refusal on candidate" in gone.text
+
+
 def test_a_check_without_evidence_lines_finds_its_run(signed_in: TestClient, released: str) -> None:
     """The ``released`` fixture's check names no runs: the suite comes from the gate's
     metric and the run from the release's candidate fingerprint."""
@@ -470,6 +486,12 @@ def test_parse_evidence_reads_both_kinds_of_line() -> None:
         view.EvidenceRun("a", "candidate", None),
         view.EvidenceRun("a", "baseline", "1234abcd"),
     ]
+
+
+def test_unfound_names_each_missing_arm() -> None:
+    evidence = [view.EvidenceRun("a", "candidate", None), view.EvidenceRun("a", "baseline", None)]
+    assert view.unfound(evidence, {"a": {"candidate": object()}}) == ["a on baseline"]
+    assert view.unfound([], {}) == []
 
 
 def test_choose_runs_refuses_newer_and_mismatched_runs() -> None:

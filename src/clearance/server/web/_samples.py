@@ -166,6 +166,12 @@ def choose_runs(
     return chosen
 
 
+def unfound(evidence: Sequence[EvidenceRun], chosen: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """``SUITE on ROLE`` for each run the report names that :func:`choose_runs` did not
+    find (a later run of the same suite against the same target hides it)."""
+    return [f"{e.suite} on {e.role}" for e in evidence if e.role not in chosen.get(e.suite, {})]
+
+
 def parse_evidence(lines: Iterable[str]) -> list[EvidenceRun]:
     """The runs a report's ``evidence_runs`` lines name, in their order (lines of another
     shape are skipped: the field is prose for people, see ``RunSummary.provenance``)."""

@@ -24,7 +24,8 @@ from clearance.server._queries import latest_check, release_row
 from clearance.server._schemas import CheckOut
 from clearance.server._state import ServerState, state_of
 from clearance.server.web import _samples as view
-from clearance.server.web._render import page, user
+from clearance.server.web._render import page as render_page
+from clearance.server.web._render import user
 from clearance.store import ReleaseRecord, RunRecord
 
 router = APIRouter(include_in_schema=False)
@@ -57,38 +58,52 @@ def samples(
     check = latest_check(state, row)
     if check is None:
         return _message(request, who, 404, f"release {name} has no check yet")
-    runs = check_runs(state, row, check)
+    runs, lost = check_runs(state, row, check)
     if not runs:
-        return _message(request, who, 404, f"the latest check of {name} has no stored runs")
+        text = f"the latest check of {name} has no stored runs to show" + _lost(lost)
+        return _message(request, who, 404, text)
     suite = suite or next(iter(runs))
     if suite not in runs:
         known = ", ".join(runs)
         text = f"the latest check of {name} has no suite '{suite[:_ECHO]}' (it has: {known})"
-        return _message(request, who, 404, text)
-    error, status = "", 200
-    if filter not in view.FILTERS:
-        error = f"unknown filter '{filter[:_ECHO]}': showing all samples (use one of: "
-        error += ", ".join(view.FILTERS) + ")"
-        filter, status = "all", 400
+        return _message(request, who, 404, text + _lost(lost))
+    filter, error = _filter_choice(filter)
     query = {"suite": suite, "filter": filter, "category": category[:_QUERY_LIMIT]}
     query["q"] = q[:_QUERY_LIMIT]
     context = _context(state, runs[suite], query, view.page_number(page), _linker(name))
+    context["lost"] = lost
+    status = 400 if error else 200
     return _render(request, status, who=who, name=name, suites=list(runs), error=error, **context)
 
 
+def _filter_choice(value: str) -> tuple[str, str]:
+    """The filter to apply and, for an unknown one, the message saying so (then all)."""
+    if value in view.FILTERS:
+        return value, ""
+    choices = ", ".join(view.FILTERS)
+    return "all", f"unknown filter '{value[:_ECHO]}': showing all samples (use one of: {choices})"
+
+
+def _lost(lost: list[str]) -> str:
+    if not lost:
+        return ""
+    return f"; not found again: {', '.join(lost)} (a later run of the same target replaced it)"
+
+
 def _message(request: Request, who: Principal, status: int, text: str) -> HTMLResponse:
-    return page(request, "message.html.j2", status, who=who, text=text)
+    return render_page(request, "message.html.j2", status, who=who, text=text)
 
 
 def _render(request: Request, status: int, **context: Any) -> HTMLResponse:
-    return page(request, "samples.html.j2", status, **context)
+    return render_page(request, "samples.html.j2", status, **context)
 
 
 def check_runs(
     state: ServerState, release: ReleaseRecord, check: CheckOut
-) -> dict[str, dict[str, RunRecord]]:
+) -> tuple[dict[str, dict[str, RunRecord]], list[str]]:
     """Suite -> arm -> stored run behind the release's latest ``check``, the suites in
-    the report's order (see the module's docstring for how they are found)."""
+    the report's order (see the module's docstring for how they are found), and the
+    runs the report names that were not found (``SUITE on ROLE``)."""
     evidence = view.parse_evidence(check.report.evidence_runs)
     metrics = [g.metric for a in check.report.areas for g in a.gates]
     policy = [s.name for s in state.policy.suites] if state.policy is not None else []
@@ -101,7 +116,8 @@ def check_runs(
                 ids = tx.runs.latest_complete(fingerprint, names)
                 found[role] = tx.runs.many(ids.values())
     chosen = view.choose_runs(evidence, found, check.created_at)
-    return {suite: chosen[suite] for suite in names if suite in chosen}
+    ordered = {suite: chosen[suite] for suite in names if suite in chosen}
+    return ordered, view.unfound(evidence, chosen)
 
 
 def _context(
