@@ -7,6 +7,7 @@ reads and writes the rows, and hands back frozen records.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -148,6 +149,21 @@ class Governance:
         if open_only:
             query = query.where(Incident.status != "closed")
         return [incident_record(i) for i in self._session.scalars(query)]
+
+    def open_incidents_of(self, releases: Sequence[str]) -> dict[str, list[IncidentRecord]]:
+        """The incidents not closed of each of ``releases`` (one query, oldest first);
+        a release with none is absent from the answer."""
+        found: dict[str, list[IncidentRecord]] = {}
+        if not releases:
+            return found
+        query = (
+            select(Incident)
+            .where(Incident.release.in_(set(releases)), Incident.status != "closed")
+            .order_by(Incident.id)
+        )
+        for row in self._session.scalars(query):
+            found.setdefault(row.release, []).append(incident_record(row))
+        return found
 
     def add_incident(
         self,

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from clearance.common import utc
 from clearance.errors import ConflictError, NotFoundError
-from clearance.store._releases import Releases
-from clearance.store._tables import Release, RolloutRow, StageHistory
+from clearance.store._releases import ReleaseRecord, Releases, _moment, release_record
+from clearance.store._tables import Check, Release, RolloutRow, StageHistory
 
 
 class RolloutNotFound(NotFoundError):
@@ -83,6 +83,34 @@ class RouteRecord:
     audience: str
     salt: str
     version: int
+
+
+NOT_STARTED = "not_started"
+"""The rollout status a release without a rollout is listed (and filtered) under."""
+
+LISTING_SORTS = ("created", "name", "decision", "rollout", "transition", "checked")
+"""What :meth:`Rollouts.release_page` sorts by: when the release was recorded (the
+default, newest first), its name, its decision, its rollout's status, the rollout's
+last change, its last check."""
+
+
+@dataclass(frozen=True)
+class ReleaseRollout:
+    """One release as the releases list shows it: the release, when it was last
+    checked, its rollout (None before it starts) and the current stage's label."""
+
+    release: ReleaseRecord
+    checked_at: datetime | None
+    rollout: RolloutRecord | None
+    stage: str | None
+
+
+@dataclass(frozen=True)
+class ReleasePage:
+    """One page of releases with their rollouts, and how many match in all."""
+
+    rows: list[ReleaseRollout]
+    total: int
 
 
 def _rollout(row: RolloutRow, release: str) -> RolloutRecord:
@@ -305,6 +333,58 @@ class Rollouts:
         )
         return _rollout(row, release), [_entry(r) for r in rows]
 
+    def release_page(
+        self,
+        *,
+        text: str = "",
+        decision: str | None = None,
+        status: str | None = None,
+        sort: str = "created",
+        descending: bool = True,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> ReleasePage:
+        """A page of releases with their rollouts and current stage, in two queries (the
+        page and the count), never one per release. ``text`` matches the name or system
+        (case-insensitive, taken literally); ``decision`` the release's status;
+        ``status`` the rollout's (:data:`NOT_STARTED`: none yet). ``sort`` is one of
+        :data:`LISTING_SORTS` (ValueError otherwise); releases without the sorted value
+        (never checked, not started) come last either way, then newest first."""
+        last = (
+            select(Check.release_id, func.max(Check.created_at).label("at"))
+            .group_by(Check.release_id)
+            .subquery()
+        )
+        current = (
+            select(StageHistory.rollout_id, func.max(StageHistory.id).label("entry"))
+            .group_by(StageHistory.rollout_id)
+            .subquery()
+        )
+        query = (
+            select(Release, last.c.at, RolloutRow, StageHistory.stage)
+            .outerjoin(last, last.c.release_id == Release.id)
+            .outerjoin(RolloutRow, RolloutRow.release_id == Release.id)
+            .outerjoin(current, current.c.rollout_id == RolloutRow.id)
+            .outerjoin(StageHistory, StageHistory.id == current.c.entry)
+        )
+        query = _listing_filters(query, text, decision, status)
+        total = self._session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        key = _listing_key(sort, last.c.at)
+        order = key.desc() if descending else key.asc()
+        query = query.order_by(order.nulls_last(), Release.created_at.desc(), Release.id.desc())
+        rows = [
+            ReleaseRollout(
+                release=release_record(release),
+                checked_at=_moment(at),
+                rollout=None if rollout is None else _rollout(rollout, release.name),
+                stage=stage,
+            )
+            for release, at, rollout, stage in self._session.execute(
+                query.limit(limit).offset(offset)
+            )
+        ]
+        return ReleasePage(rows, int(total))
+
     def _by_release(self, release_id: int) -> RolloutRow | None:
         return self._session.scalar(select(RolloutRow).where(RolloutRow.release_id == release_id))
 
@@ -328,3 +408,49 @@ class Rollouts:
         if row is None:
             raise RolloutNotFound(rollout.release)
         return row
+
+
+def _listing_filters(
+    query: Select[Any], text: str, decision: str | None, status: str | None
+) -> Select[Any]:
+    """``query`` narrowed to the releases matching the list's filters."""
+    if text:
+        pattern = _contains(text)
+        query = query.where(
+            or_(
+                Release.name.ilike(pattern, escape="\\"),
+                Release.system.ilike(pattern, escape="\\"),
+            )
+        )
+    if decision is not None:
+        query = query.where(Release.status == decision)
+    if status == NOT_STARTED:
+        query = query.where(RolloutRow.id.is_(None))
+    elif status is not None:
+        query = query.where(RolloutRow.status == status)
+    return query
+
+
+_Key = ColumnElement[Any] | InstrumentedAttribute[Any]
+
+
+def _listing_key(sort: str, checked_at: ColumnElement[Any]) -> _Key:
+    """The column the releases list is sorted by."""
+    keys: dict[str, _Key] = {
+        "created": Release.created_at,
+        "name": Release.name,
+        "decision": Release.status,
+        "rollout": func.coalesce(RolloutRow.status, NOT_STARTED),
+        "transition": RolloutRow.updated_at,
+        "checked": checked_at,
+    }
+    if sort not in keys:
+        raise ValueError(f"unknown sort '{sort}': use one of {', '.join(LISTING_SORTS)}")
+    return keys[sort]
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its wildcards taken literally."""
+    for char in ("\\", "%", "_"):
+        text = text.replace(char, "\\" + char)
+    return f"%{text}%"
