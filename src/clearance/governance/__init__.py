@@ -24,6 +24,7 @@ from clearance.governance._audit import (
     entries,
     entry_hash,
     head,
+    search_entries,
     verified_position,
     verify,
 )
@@ -204,6 +205,7 @@ __all__ = [
     "revoke_waiver",
     "roles_of",
     "rotate_provider_key",
+    "search_entries",
     "session_user",
     "start_session",
     "tool_switches",

@@ -157,6 +157,43 @@ def entries(
         return [_entry(r) for r in tx.audit.after(since, limit=limit, subject=subject)]
 
 
+def search_entries(
+    store: Store,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    action_prefix: str | None = None,
+    subject: str | None = None,
+    ts_from: str | None = None,
+    ts_before: str | None = None,
+    text: str | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 100,
+    newest_first: bool = True,
+) -> list[Entry]:
+    """Like :func:`entries`, filtered in the database, for browsing the log a page at a
+    time (see ``AuditLog.search``). ``text`` is found in the payload's canonical JSON,
+    so it is JSON-encoded the same way first: a quote or backslash in it matches the
+    payload's own. The entries are as stored: redact them before showing them."""
+    needle = canonical_json(text)[1:-1] if text else None
+    with store.transaction() as tx:
+        rows = tx.audit.search(
+            actor=actor,
+            action=action,
+            action_prefix=action_prefix,
+            subject=subject,
+            ts_from=ts_from,
+            ts_before=ts_before,
+            payload_text=needle,
+            before=before,
+            after=after,
+            limit=limit,
+            newest_first=newest_first,
+        )
+    return [_entry(r) for r in rows]
+
+
 def head(store: Store) -> tuple[int, str]:
     """``(seq, hash)`` of the last entry, ``(0, GENESIS)`` for an empty log."""
     with store.transaction() as tx:

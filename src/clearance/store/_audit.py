@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -107,6 +107,53 @@ class AuditLog:
             query = query.limit(limit)
         return [AuditRecord(*row) for row in self._session.execute(query)]
 
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        action_prefix: str | None = None,
+        subject: str | None = None,
+        ts_from: str | None = None,
+        ts_before: str | None = None,
+        payload_text: str | None = None,
+        before: int | None = None,
+        after: int | None = None,
+        limit: int = 100,
+        newest_first: bool = True,
+    ) -> list[AuditRecord]:
+        """Up to ``limit`` entries matching every filter given, for the audit page.
+
+        ``actor``, ``action`` and ``subject`` match exactly; ``action_prefix`` matches
+        the start of the action (``"rollout."``); ``ts_from <= ts < ts_before`` compares
+        the stored ISO-8601 UTC text, which sorts as time because every entry's ``ts``
+        has one fixed format; ``payload_text`` is a case-insensitive substring of the
+        stored payload text (``%`` and ``_`` match themselves). ``before``/``after``
+        bound ``seq`` exclusively, for keyset pages: ``newest_first`` walks from the
+        newest entry down, otherwise from the oldest up."""
+        query = select(*_COLUMNS).where(
+            *_conditions(actor, action, action_prefix, subject, ts_from, ts_before)
+        )
+        if payload_text:
+            query = query.where(AuditEvent.payload.icontains(payload_text, autoescape=True))
+        if before is not None:
+            query = query.where(AuditEvent.seq < before)
+        if after is not None:
+            query = query.where(AuditEvent.seq > after)
+        order = AuditEvent.seq.desc() if newest_first else AuditEvent.seq.asc()
+        rows = self._session.execute(query.order_by(order).limit(limit))
+        return [AuditRecord(*row) for row in rows]
+
+    def actions(self) -> list[str]:
+        """Every distinct action in the log, sorted (the audit page's filter choices)."""
+        query = select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+        return list(self._session.scalars(query))
+
+    def actors(self) -> list[str]:
+        """Every distinct actor in the log, sorted (the audit page's filter suggestions)."""
+        query = select(AuditEvent.actor).distinct().order_by(AuditEvent.actor)
+        return list(self._session.scalars(query))
+
     def hashes_at(self, seqs: Iterable[int]) -> dict[int, str]:
         """``seq → hash`` of the entries at ``seqs`` that exist."""
         query = select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(list(seqs)))
@@ -143,6 +190,31 @@ class AuditLog:
         """Stored checkpoints, oldest first."""
         query = select(AuditCheckpoint).order_by(AuditCheckpoint.id)
         return [_checkpoint(row) for row in self._session.scalars(query)]
+
+
+def _conditions(
+    actor: str | None,
+    action: str | None,
+    action_prefix: str | None,
+    subject: str | None,
+    ts_from: str | None,
+    ts_before: str | None,
+) -> list[ColumnElement[bool]]:
+    """The exact-match, prefix and time filters of :meth:`AuditLog.search` that are set."""
+    found: list[ColumnElement[bool]] = []
+    if actor is not None:
+        found.append(AuditEvent.actor == actor)
+    if action is not None:
+        found.append(AuditEvent.action == action)
+    if action_prefix:
+        found.append(AuditEvent.action.startswith(action_prefix, autoescape=True))
+    if subject is not None:
+        found.append(AuditEvent.subject == subject)
+    if ts_from is not None:
+        found.append(AuditEvent.ts >= ts_from)
+    if ts_before is not None:
+        found.append(AuditEvent.ts < ts_before)
+    return found
 
 
 def _fields(entry: AuditRecord) -> dict[str, object]:
