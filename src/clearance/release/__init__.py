@@ -17,6 +17,7 @@ from clearance.release._check import (
 )
 from clearance.release._guards import GovernanceGuards
 from clearance.release._probes import Probes, card_probe, measure
+from clearance.release._rollout_view import RolloutView, rollout_view
 from clearance.release._steer import STEPS, as_step, look, steer
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "CheckOutcome",
     "GovernanceGuards",
     "Probes",
+    "RolloutView",
     "as_step",
     "card_path",
     "card_probe",
@@ -34,6 +36,7 @@ __all__ = [
     "measure",
     "record",
     "release_name",
+    "rollout_view",
     "run_check",
     "steer",
     "write_card",

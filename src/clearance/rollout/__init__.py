@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from clearance.rollout._columns import EventColumns, to_columns
     from clearance.rollout._controller import (
+        FORCED,
         Change,
         advance,
         blockers,
         pause,
         resume,
         rollback,
+        stages,
         start,
         status,
     )
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from clearance.rollout._prometheus import PrometheusProvider
     from clearance.rollout._provider import MetricProvider, StoreProvider
     from clearance.rollout._router import Assignment, Router, bucket, prefix_audience
+    from clearance.rollout._scorecard import ScoreRow
     from clearance.rollout._simulate import Profile, arm_arrays, diurnal_times, simulate
     from clearance.rollout._srm import SrmReport
     from clearance.rollout._state import RolloutState, StageRecord
@@ -36,6 +39,9 @@ if TYPE_CHECKING:
     from clearance.rollout._watch import Controller, tick
 
 _HOME = {
+    "FORCED": "clearance.rollout._controller",
+    "ScoreRow": "clearance.rollout._scorecard",
+    "stages": "clearance.rollout._controller",
     "Assignment": "clearance.rollout._router",
     "Change": "clearance.rollout._controller",
     "Controller": "clearance.rollout._watch",
@@ -102,6 +108,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "FORCED",
     "TS_WINDOW",
     "Assignment",
     "Change",
@@ -121,6 +128,7 @@ __all__ = [
     "Reject",
     "RolloutState",
     "Router",
+    "ScoreRow",
     "Sink",
     "Snapshot",
     "SrmReport",
@@ -147,6 +155,7 @@ __all__ = [
     "simulate",
     "span_events",
     "split_alpha",
+    "stages",
     "start",
     "status",
     "tick",

@@ -302,6 +302,9 @@ def _refuse_if_blocked(guards: Guards, release: str, stage: Stage) -> None:
 
 def _audit(tx: Tx, row: RolloutRecord, action: str, change: Change, extra: dict[str, Any]) -> None:
     payload = {
+        # the moment on the rollout's own clock (a simulation's, or the wall clock), so a
+        # timeline places the entry beside the stage history and telemetry it concerns
+        "at": instant(change.now).isoformat(),
         "stage_index": row.stage_index,
         "weight": row.weight,
         "status": row.status,

@@ -31,6 +31,9 @@ class StageRecord(BaseModel):
     exited_at: datetime | None = None
     outcome: str | None = None
     reasons: list[str] = []
+    """Why the stage was entered, then why it was left."""
+    exit_reasons: list[str] = []
+    """Why it was left (the tail of ``reasons``)."""
 
 
 class RolloutState(BaseModel):
@@ -104,4 +107,5 @@ def _record(entry: StageEntryRecord) -> StageRecord:
         exited_at=entry.exited_at,
         outcome=entry.outcome,
         reasons=[*entry.reasons, *entry.exit_reasons],
+        exit_reasons=list(entry.exit_reasons),
     )

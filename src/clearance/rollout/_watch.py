@@ -64,6 +64,19 @@ class Controller:
             return _idle(f"rollout is {state.status}: nothing to do")
         return self._decide(state, ctl.stages(self.policy)[state.stage_index], moment)
 
+    def last_look(self, release: str, now: datetime | float | None = None) -> Decision:
+        """What the rollout's current stage shows: for an active rollout, :meth:`peek` at
+        ``now``; for a finished one, a fresh look at its last stage's telemetry up to the
+        moment that stage ended (the evidence it was rolled back or completed on)."""
+        state = ctl.status(self.store, release)
+        if state.status in ACTIVE:
+            return self.peek(release, now)
+        plan = ctl.stages(self.policy)
+        last = state.history[-1] if state.history else None
+        if last is None or last.exited_at is None or state.stage_index >= len(plan):
+            return _idle(f"rollout is {state.status}")
+        return self._decide(state, plan[state.stage_index], last.exited_at)
+
     def _decide(self, state: RolloutState, stage: Stage, now: datetime) -> Decision:
         if stage.weight <= 0:
             return _offline(stage, (now - state.stage_entered_at).total_seconds())
@@ -140,26 +153,32 @@ class Controller:
     def _side_effects(self, state: RolloutState, d: Decision, now: datetime) -> None:
         for firing in d.fired:
             if firing.action == "disable_tool" and firing.tool:
-                self._disable(state, firing)
+                self._disable(state, firing, now)
             elif firing.action == "notify":
-                self._notify_once(state, firing)
+                self._notify_once(state, firing, now)
 
-    def _disable(self, state: RolloutState, firing: Firing) -> None:
+    def _disable(self, state: RolloutState, firing: Firing, now: datetime) -> None:
         tool = firing.tool or ""
         if tool in self.guards.disabled_tools():
             return
         self.guards.disable_tool(tool, self.actor)
         with self.store.transaction(exclusive=True) as tx:
-            payload = {"tool": tool, "trigger": firing.trigger, "reasons": [firing.reason]}
+            payload = {
+                "at": now.isoformat(),
+                "tool": tool,
+                "trigger": firing.trigger,
+                "reasons": [firing.reason],
+            }
             append_in(tx, self.actor, "rollout.tool_disabled", state.release, payload)
 
-    def _notify_once(self, state: RolloutState, firing: Firing) -> None:
+    def _notify_once(self, state: RolloutState, firing: Firing, now: datetime) -> None:
         with self.store.transaction(exclusive=True) as tx:
             rollout = tx.rollouts.get(state.release)
             if not tx.rollouts.mark_notified(rollout, firing.trigger):
                 return
         delivered, detail = self._send(state, "trigger_fired", [firing.reason])
         payload = {
+            "at": now.isoformat(),
             "trigger": firing.trigger,
             "delivered": delivered,
             "detail": detail,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from markupsafe import Markup, escape
 
 from clearance.checklist import GateReport
-from clearance.server.web._timeline import Mark, Series, Timeline
+from clearance.server.web._timeline import Mark, Series, StageSpan, Timeline
 
 _ARM_COLOUR = {"candidate": "#0969da", "control": "#6e7781"}
 _MARK_COLOUR = {"rollback": "#cf222e", "pause": "#bf8700", "event": "#8250df"}
@@ -41,44 +41,74 @@ def _marks(marks: Sequence[Mark], x: Scale, top: float, bottom: float) -> list[s
             f"<title>{escape(mark.label)}</title>"
             f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{top}" y2="{bottom}" stroke="{colour}" '
             f'stroke-width="2" stroke-dasharray="4 3"/>'
-            f'<text x="{px + 3:.1f}" y="{top + 10}" fill="{colour}">{escape(mark.kind)}</text></g>'
+            f'<text x="{px - 3:.1f}" y="{top + 10}" fill="{colour}" text-anchor="end">'
+            f"{escape(mark.kind)}</text></g>"
         )
     return out
 
 
 def stage_chart(tl: Timeline, width: int = 900, height: int = 170) -> Markup:
-    """Traffic weight to the candidate over time, stage by stage, with marked events."""
+    """Traffic weight to the candidate over time, stage by stage, with marked events. A
+    stage too narrow for its name shows its number (the stage list beside gives both)."""
     lo, hi = tl.span
     x, y = _scale(lo, hi, 50, width - 10), _scale(0.0, 1.0, height - 25, 15)
     body = [_axes(x, y, lo, hi, width, height, "weight")]
-    for span in tl.stages:
-        x0, x1 = x(span.start), x(span.end if span.end is not None else hi)
-        colour = "#cf222e" if span.outcome and "roll" in span.outcome else "#1a7f37"
-        body.append(
-            f'<g class="stage" data-stage="{escape(span.stage)}"><title>{escape(span.stage)}: '
-            f"weight {span.weight:.0%}{escape(' → ' + span.outcome) if span.outcome else ''}"
-            f'</title><rect x="{x0:.1f}" y="{y(span.weight):.1f}" width="{max(x1 - x0, 1):.1f}" '
-            f'height="{y(0) - y(span.weight):.1f}" fill="{colour}" fill-opacity="0.18" '
-            f'stroke="{colour}"/><text x="{x0 + 3:.1f}" y="{y(span.weight) - 3:.1f}">'
-            f"{escape(span.stage)} {span.weight:.0%}</text></g>"
-        )
+    for number, span in enumerate(tl.stages, start=1):
+        body.append(_stage(span, number, x, y, hi))
     body += _marks(tl.marks, x, 15, height - 25)
     return _svg(width, height, "rollout stages and traffic weight over time", body)
 
 
+def _stage(span: StageSpan, number: int, x: Scale, y: Scale, hi: float) -> str:
+    x0, x1 = x(span.start), x(span.end if span.end is not None else hi)
+    colour = "#cf222e" if span.outcome == "rolled_back" else "#1a7f37"
+    wide = max(x1 - x0, 1)
+    name = f"{span.stage} {span.weight:.0%}"
+    text = name if wide >= 6.5 * len(name) + 6 else str(number) if wide >= 12 else ""
+    label = (
+        f'<text x="{x0 + 3:.1f}" y="{max(y(span.weight) - 3, 11):.1f}">{escape(text)}</text>'
+        if text
+        else ""
+    )
+    outcome = escape(" → " + span.outcome) if span.outcome else ""
+    return (
+        f'<g class="stage" data-stage="{escape(span.stage)}"><title>{number}. '
+        f"{escape(span.stage)}: weight {span.weight:.0%}{outcome}</title>"
+        f'<rect x="{x0:.1f}" y="{y(span.weight):.1f}" width="{wide:.1f}" '
+        f'height="{max(y(0) - y(span.weight), 1):.1f}" fill="{colour}" fill-opacity="0.18" '
+        f'stroke="{colour}"/>{label}</g>'
+    )
+
+
 def _axes(x: Scale, y: Scale, lo: float, hi: float, width: int, height: int, name: str) -> str:
-    from datetime import UTC, datetime
-
-    def clock(t: float) -> str:
-        return datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S")
-
     base = f"{y(0) if name == 'weight' else height - 25:.1f}"
+    marks = _ticks(lo, hi)
+    ticks = "".join(
+        f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{base}" y2="{float(base) + 4:.1f}" '
+        f'stroke="#8c959f"/><text x="{x(t):.1f}" y="{height - 8}" text-anchor="'
+        f'{"start" if i == 0 else "end" if i == len(marks) - 1 else "middle"}">'
+        f"{_clock(t, hi - lo)}</text>"
+        for i, t in enumerate(marks)
+    )
     return (
         f'<line x1="50" x2="{width - 10}" y1="{base}" y2="{base}" stroke="#d0d7de"/>'
-        f'<text x="50" y="{height - 8}">{clock(lo)}</text>'
-        f'<text x="{width - 60}" y="{height - 8}">{clock(hi)}</text>'
-        f'<text x="4" y="14" class="t">{escape(name)}</text>'
+        f'{ticks}<text x="4" y="14" class="t">{escape(name)}</text>'
     )
+
+
+def _ticks(lo: float, hi: float, count: int = 4) -> list[float]:
+    return [lo + (hi - lo) * i / count for i in range(count + 1)] if hi > lo else [lo]
+
+
+def _clock(t: float, span_s: float) -> str:
+    """A tick's time (UTC): with the date once the span passes a day, seconds under an
+    hour."""
+    from datetime import UTC, datetime
+
+    moment = datetime.fromtimestamp(t, UTC)
+    if span_s > 86_400:
+        return moment.strftime("%m-%d %H:%M")
+    return moment.strftime("%H:%M:%S" if span_s < 3600 else "%H:%M")
 
 
 def metric_chart(
@@ -91,13 +121,25 @@ def metric_chart(
     lo, hi = tl.span
     x, y = _scale(lo, hi, 50, width - 10), _scale(lo_v - pad, hi_v + pad, height - 25, 20)
     body = [_axes(x, y, lo, hi, width, height, name)]
-    body.append(f'<text x="46" y="{y(hi_v):.1f}" text-anchor="end">{hi_v:.3g}</text>')
-    body.append(f'<text x="46" y="{y(lo_v):.1f}" text-anchor="end">{lo_v:.3g}</text>')
+    body.append(f'<text x="46" y="{y(hi_v):.1f}" text-anchor="end">{_short(hi_v)}</text>')
+    body.append(f'<text x="46" y="{y(lo_v):.1f}" text-anchor="end">{_short(lo_v)}</text>')
     for offset, (arm, series) in enumerate(arms.items()):
         body += _arm(series, x, y, _ARM_COLOUR.get(arm, "#000"), arm, offset * 3 - 1.5)
     body += _marks(tl.marks, x, 20, height - 25)
     body.append(_legend(width))
     return _svg(width, height, f"{name}: candidate vs control", body)
+
+
+def _short(value: float) -> str:
+    """An axis label of at most about seven characters (the left margin's width)."""
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if size >= 1e3:
+        return f"{value / 1e3:.3g}k"
+    if 0 < size < 0.01:
+        return f"{value:.1e}"
+    return f"{value:.3g}"
 
 
 def _arm(series: Series, x: Scale, y: Scale, colour: str, arm: str, dx: float) -> list[str]:

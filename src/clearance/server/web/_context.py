@@ -6,6 +6,7 @@ from typing import Any
 
 from clearance import governance
 from clearance.errors import ClearanceError
+from clearance.release import RolloutView
 from clearance.server._auth import Principal
 from clearance.server._markdown import to_html
 from clearance.server._queries import latest_check, release_row, summary
@@ -29,9 +30,7 @@ def release_page(state: ServerState, name: str, who: Principal) -> dict[str, Any
         "incidents": governance.incidents(state.store, name),
         "card": _card(state, name) if check else "",
         "can_approve": _may(state, who, "approve") and who.name not in authors,
-        "can_rollback": _may(state, who, "rollout.rollback"),
-        "can_steer": _may(state, who, "rollout.advance"),
-        **timeline_context(state, name),
+        **timeline_context(state, name, who),
     }
 
 
@@ -40,30 +39,32 @@ def _may(state: ServerState, who: Principal, action: governance.Action) -> bool:
     return state.policy is not None and governance.may(state.policy, who.name, action)
 
 
-def timeline_context(state: ServerState, name: str) -> dict[str, Any]:
-    tl = timeline(state.store, name)
+def timeline_context(state: ServerState, name: str, who: Principal) -> dict[str, Any]:
+    """The rollout section (also served alone for the page's live refresh): the rollout
+    as the person ``who`` sees it (:func:`clearance.release.rollout_view`) and its charts
+    on the rollout's clock."""
+    view = _rollout_view(state, name, who)
+    tl = timeline(state.store, name, view.clock if view is not None else None)
     charts = [metric_chart(metric, arms, tl) for metric, arms in tl.metrics.items()]
     return {
         "timeline": tl,
+        "view": view,
         "stage_chart": stage_chart(tl),
         "metric_charts": charts,
-        "scorecard": _scorecard(state, name),
+        "scorecard": view.scorecard if view is not None else [],
     }
 
 
-def _scorecard(state: ServerState, name: str) -> list[Any]:
-    """The current stage's six comparisons (empty without a policy or a rollout)."""
-    from clearance.release import GovernanceGuards
-    from clearance.rollout import Controller
+def _rollout_view(state: ServerState, name: str, who: Principal) -> RolloutView | None:
+    """None without a policy, or when the policy cannot read this rollout."""
+    from clearance.release import rollout_view
 
-    policy = state.policy
-    if policy is None:
-        return []
+    if state.policy is None:
+        return None
     try:
-        look = Controller(state.store, policy, GovernanceGuards(state.store, policy)).peek(name)
+        return rollout_view(state.store, state.policy, name, who.name)
     except ClearanceError:
-        return []
-    return list(look.scorecard)
+        return None
 
 
 def _missing(state: ServerState, name: str, policy_hash: str) -> list[str]:

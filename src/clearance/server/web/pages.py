@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from clearance import governance
 from clearance.errors import ClearanceError
 from clearance.server._auth import Principal
+from clearance.server._queries import release_row
 from clearance.server._state import state_of
 from clearance.server.web._context import release_page, timeline_context
 from clearance.server.web._render import HERE, LoginRequired, check_form, page, to_login, user
@@ -55,16 +56,22 @@ def release(
 
 @router.get("/ui/releases/{name}/timeline")
 def timeline_fragment(request: Request, name: str) -> HTMLResponse:
-    user(request)
-    context = timeline_context(state_of(request), name)
-    return page(request, "_timeline.html.j2", name=name, **context)
+    who = user(request)
+    context = timeline_context(state_of(request), name, who)
+    return page(
+        request,
+        "_timeline.html.j2",
+        who=who,
+        release=release_row(state_of(request), name),
+        **context,
+    )
 
 
 @router.get("/ui/releases/{name}/report")
 def report(request: Request, name: str) -> HTMLResponse:
     """The full check report (the same HTML ``clearance check --format html`` writes)."""
     from clearance.report import render_html
-    from clearance.server._queries import latest_check, release_row
+    from clearance.server._queries import latest_check
 
     user(request)
     state = state_of(request)
