@@ -96,3 +96,23 @@ def test_checkpoint_by_other_key_refused(store: Store, tmp_path: Path) -> None:
     governance.checkpoint(store, governance.load_private_key(theirs[0]))
     result = governance.verify_with_checkpoints(store, governance.load_public_key(mine[1]))
     assert "another key" in result.problems[0]
+
+
+def test_a_failed_first_walk_keeps_later_incremental_walks_from_the_first_entry(
+    store: Store, keys: tuple[Path, Path]
+) -> None:
+    """A server whose first look finds an entry below the latest signed checkpoint
+    changed must not call the log intact on its next (incremental) look: that look
+    would otherwise start at the checkpoint and pass over the changed entry."""
+    private, public = keys
+    fill(store, 6)
+    governance.checkpoint(store, governance.load_private_key(private), "alice")
+    fill(store, 2)
+    with store.engine.begin() as conn:  # edit an entry below the checkpoint
+        conn.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"))
+    pub = governance.load_public_key(public)
+    first = governance.verify_with_checkpoints(store, pub, full=True)
+    assert not first.ok and first.chain.first_bad == 2
+    for _ in range(2):
+        again = governance.verify_with_checkpoints(store, pub, full=False)
+        assert not again.ok and again.chain.first_bad == 2

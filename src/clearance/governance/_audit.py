@@ -251,8 +251,11 @@ def _remember(store: Store, result: Verification, *, advance: bool) -> None:
     with _memo_lock:
         memo = _memos.get(store)
         if memo is None:
-            if result.ok:
-                _memos[store] = _Memo((result.head_seq, result.head))
+            # a first walk that failed is remembered too (as nothing verified, failed):
+            # else the next incremental walk would start at a signed checkpoint and pass
+            # over the entry it just found changed
+            position = (result.head_seq, result.head) if result.ok else (0, GENESIS)
+            _memos[store] = _Memo(position, failed=not result.ok)
             return
         if not (result.ok and advance):
             memo.failed = True
