@@ -314,9 +314,37 @@ def test_hostile_query_strings_never_fail(signed_in: TestClient, paired: str, qu
 def test_a_later_run_of_the_same_target_is_not_the_checks(
     signed_in: TestClient, paired: str, store: Store
 ) -> None:
-    """A run stored after the check (a later ``clearance eval``) hides the check's own
-    from ``latest_complete``: the page says which runs it no longer finds, and never
-    shows the later run's results as the check's."""
+    """A run stored after the check (a later ``clearance eval``) is not the check's: the
+    report records its runs by id, so the page shows exactly those."""
+    _store_run(store, "fp-base", "baseline", "harmful-refusal", (_o("s0", True, "LATER"),))
+    _store_run(store, "fp-cand", "candidate", "over-refusal", (_o("m0", True, "LATER"),))
+    html = signed_in.get(_url(suite="harmful-refusal")).text
+    assert "LATER" not in html and "no baseline run for this suite" not in html
+    assert 'id="lost"' not in html
+    assert "LATER" not in signed_in.get(_url(suite="over-refusal")).text
+
+
+def _forget_run_ids(store: Store, release: str) -> None:
+    """Make the release's check look like one recorded before reports kept run ids."""
+    from sqlalchemy import select, update
+
+    from clearance.store._tables import Check, Release
+
+    with store.engine.begin() as conn:
+        row = conn.execute(
+            select(Check.id, Check.report).join(Release).where(Release.name == release)
+        ).one()
+        report = {k: v for k, v in row.report.items() if k != "runs"}
+        conn.execute(update(Check).where(Check.id == row.id).values(report=report))
+
+
+def test_an_older_check_without_run_ids_never_shows_a_later_run(
+    signed_in: TestClient, paired: str, store: Store
+) -> None:
+    """A check recorded before reports kept run ids: a later run hides the check's own
+    from ``latest_complete``, and the page says which runs it no longer finds instead of
+    showing the later run's results as the check's."""
+    _forget_run_ids(store, PAIRED)
     _store_run(store, "fp-base", "baseline", "harmful-refusal", (_o("s0", True, "LATER"),))
     _store_run(store, "fp-cand", "candidate", "over-refusal", (_o("m0", True, "LATER"),))
     html = signed_in.get(_url(suite="harmful-refusal")).text
@@ -347,9 +375,14 @@ def test_checklist_links_gates_to_their_suite(signed_in: TestClient, paired: str
     assert "samples?suite=reliability" not in html and "samples?suite=cost" not in html
 
 
-def test_checklist_without_evidence_lines_has_no_links(
-    signed_in: TestClient, released: str
+def test_checklist_links_the_suites_the_report_recorded_runs_of(
+    signed_in: TestClient, released: str, store: Store
 ) -> None:
+    """The ``released`` check has no evidence lines, but its report records its runs:
+    its gate links to their samples. An older report with neither links nothing."""
+    html = signed_in.get(f"/ui/releases/{RELEASE}").text
+    assert "/samples?suite=harmful-refusal" in html
+    _forget_run_ids(store, RELEASE)
     assert "/samples?" not in signed_in.get(f"/ui/releases/{RELEASE}").text
 
 

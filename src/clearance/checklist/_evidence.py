@@ -62,6 +62,8 @@ class Side:
     dropped_system: frozenset[str] = frozenset()
     """Suites whose run found (at the target's preflight) that the target drops the
     system message: their planted canaries and context never reached the model."""
+    suite_runs: tuple[tuple[str, str], ...] = ()
+    """``(suite, run id)`` of each stored run behind this side (not part of the digest)."""
 
     def suite(self, name: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.suite == name]
@@ -108,7 +110,8 @@ def side_of(label: str, runs: Iterable[RunRecord], samples: Iterable[SampleRecor
     outcomes = tuple(outcome_of(suite_of[s.run_id], s) for s in samples if s.run_id in suite_of)
     dropped = frozenset(r.suite for r in run_list if r.config.get("system_prompt") == "dropped")
     fingerprint = run_list[0].target_fingerprint if run_list else ""
-    return Side(label, fingerprint, outcomes, tuple(sorted(suite_of)), dropped)
+    pairs = tuple(sorted((suite, run_id) for run_id, suite in suite_of.items()))
+    return Side(label, fingerprint, outcomes, tuple(sorted(suite_of)), dropped, pairs)
 
 
 def outcome_of(suite: str, r: SampleRecord) -> Outcome:

@@ -165,6 +165,9 @@ class Report(_Model):
     the baseline's own value is outside are left out: a block there is not noise."""
     evidence_runs: list[str] = Field(default_factory=list)
     """Where each suite's results came from: run now, or a stored run reused (and why)."""
+    runs: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """The stored runs the decision read: role -> suite -> run id (full ids, so a viewer
+    opens exactly these runs' samples)."""
     noise_gates: int = 0
     """How many gates ``noise_block_chance`` is over."""
     model_judges: list[ModelJudgeReport] = Field(default_factory=list)

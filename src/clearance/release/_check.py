@@ -118,7 +118,12 @@ def conclude(
     now = datetime.now(UTC)
     secrets = secrets_of(policy, os.environ)
     report = decide(policy, evidence, secrets=secrets, now=now, waivers=waivers)
-    report = report.model_copy(update={"evidence_runs": list(provenance)})
+    runs = {
+        role: dict(side.suite_runs)
+        for role, side in (("candidate", evidence.candidate), ("baseline", evidence.baseline))
+        if side is not None and side.suite_runs
+    }
+    report = report.model_copy(update={"evidence_runs": list(provenance), "runs": runs})
     record(store, policy, report, evidence, name, actor, now=now)
     return report, evidence
 

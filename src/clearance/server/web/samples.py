@@ -1,10 +1,12 @@
 """The samples page: one suite of a release's latest check, sample by sample, the
 candidate's and the baseline's answers side by side with the verdicts and their cues.
 
-The report does not keep its runs' full ids (``evidence_runs`` is one line per suite and
-arm, naming a reused run by its first eight characters), so the runs are found again:
-per arm, the latest complete run of each suite for the target fingerprint the release
-records, kept only if it is not newer than the check and matches the line's id prefix
+A report records the runs it read by id (``Report.runs``: role -> suite -> run id), and
+the page opens exactly those. A check recorded before reports kept them names its runs
+only in ``evidence_runs`` (one line per suite and arm, a reused run by its first eight
+characters), so for it the runs are found again: per arm, the latest complete run of
+each suite for the target fingerprint the release records, kept only if it is not newer
+than the check and matches the line's id prefix
 (see :func:`clearance.server.web._samples.choose_runs`).
 """
 
@@ -104,6 +106,8 @@ def check_runs(
     """Suite -> arm -> stored run behind the release's latest ``check``, the suites in
     the report's order (see the module's docstring for how they are found), and the
     runs the report names that were not found (``SUITE on ROLE``)."""
+    if check.report.runs:
+        return _recorded_runs(state, check.report.runs)
     evidence = view.parse_evidence(check.report.evidence_runs)
     metrics = [g.metric for a in check.report.areas for g in a.gates]
     policy = [s.name for s in state.policy.suites] if state.policy is not None else []
@@ -118,6 +122,28 @@ def check_runs(
     chosen = view.choose_runs(evidence, found, check.created_at)
     ordered = {suite: chosen[suite] for suite in names if suite in chosen}
     return ordered, view.unfound(evidence, chosen)
+
+
+def _recorded_runs(
+    state: ServerState, recorded: dict[str, dict[str, str]]
+) -> tuple[dict[str, dict[str, RunRecord]], list[str]]:
+    """The runs the report records by id (checks recorded since reports keep them)."""
+    with state.store.transaction() as tx:
+        found = {
+            run.id: run for run in tx.runs.many(i for m in recorded.values() for i in m.values())
+        }
+    out: dict[str, dict[str, RunRecord]] = {}
+    lost = []
+    for role, suites in recorded.items():
+        for suite, run_id in suites.items():
+            if run_id in found:
+                out.setdefault(suite, {})[role] = found[run_id]
+            else:
+                lost.append(f"{suite} on {role}")
+    order = list(recorded.get("candidate", {})) + [
+        s for s in out if s not in recorded.get("candidate", {})
+    ]
+    return {suite: out[suite] for suite in order if suite in out}, lost
 
 
 def _context(
