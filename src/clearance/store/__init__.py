@@ -21,7 +21,14 @@ from clearance.store._gov_records import (
 from clearance.store._governance import Governance
 from clearance.store._outage import is_outage
 from clearance.store._releases import ReleaseListing, ReleaseNotFound, ReleaseRecord
-from clearance.store._rollouts import RolloutNotFound, RolloutRecord, RouteRecord, StageEntryRecord
+from clearance.store._rollouts import (
+    ReleasePage,
+    ReleaseRollout,
+    RolloutNotFound,
+    RolloutRecord,
+    RouteRecord,
+    StageEntryRecord,
+)
 from clearance.store._runs import (
     CheckNotFound,
     CheckRecord,
@@ -57,7 +64,9 @@ __all__ = [
     "RecentEvents",
     "ReleaseListing",
     "ReleaseNotFound",
+    "ReleasePage",
     "ReleaseRecord",
+    "ReleaseRollout",
     "RolloutNotFound",
     "RolloutRecord",
     "RouteRecord",

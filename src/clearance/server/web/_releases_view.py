@@ -17,7 +17,7 @@ from clearance.server._state import ServerState
 from clearance.store import IncidentRecord, Tx
 
 if TYPE_CHECKING:
-    from clearance.store._rollouts import ReleasePage, ReleaseRollout
+    from clearance.store import ReleasePage, ReleaseRollout
 
 PAGE_SIZE = 100
 """Releases per page."""
