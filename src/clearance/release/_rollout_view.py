@@ -77,6 +77,7 @@ class TriggerState(BaseModel):
     name: str
     kind: str
     metric: str
+    statistic: str
     action: str
     status: str
     fired: bool
@@ -111,6 +112,8 @@ class RolloutView(BaseModel):
     """The look is at the end of a finished rollout's last stage."""
     current: str | None = None
     weight: float = 0.0
+    audience: str | None = None
+    """Who the current stage's weight is a share of (``internal``, ``everyone``, ...)."""
     steps: list[StageStep] = []
     progress: list[Progress] = []
     triggers: list[TriggerState] = []
@@ -142,6 +145,7 @@ def rollout_view(
         final=state.status not in ("running", "paused"),
         current=state.stage,
         weight=state.weight,
+        audience=state.audience,
         steps=_steps(plan, state),
         decision=look.action,
         reasons=list(look.reasons),
@@ -311,6 +315,7 @@ def _triggers(policy: Policy, look: Decision) -> list[TriggerState]:
                 name=report.trigger,
                 kind=trigger.kind if trigger else report.statistic,
                 metric=report.metric,
+                statistic=report.statistic,
                 action=trigger.action if trigger else "rollback",
                 status="fired" if report.trigger in fired else report.status,
                 fired=report.trigger in fired,

@@ -87,7 +87,7 @@ def _axes(x: Scale, y: Scale, lo: float, hi: float, width: int, height: int, nam
         f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{base}" y2="{float(base) + 4:.1f}" '
         f'stroke="#8c959f"/><text x="{x(t):.1f}" y="{height - 8}" text-anchor="'
         f'{"start" if i == 0 else "end" if i == len(marks) - 1 else "middle"}">'
-        f"{_clock(t, hi - lo)}</text>"
+        f"{_clock(t, lo, hi - lo)}</text>"
         for i, t in enumerate(marks)
     )
     return (
@@ -100,15 +100,23 @@ def _ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     return [lo + (hi - lo) * i / count for i in range(count + 1)] if hi > lo else [lo]
 
 
-def _clock(t: float, span_s: float) -> str:
-    """A tick's time (UTC): with the date once the span passes a day, seconds under an
-    hour."""
+def _clock(t: float, lo: float, span_s: float) -> str:
+    """A tick's label: the first tick's time of day (UTC; with the date once the span
+    passes a day), the others the time since it, so a span of seconds or of weeks
+    reads alike."""
     from datetime import UTC, datetime
 
-    moment = datetime.fromtimestamp(t, UTC)
-    if span_s > 86_400:
-        return moment.strftime("%m-%d %H:%M")
-    return moment.strftime("%H:%M:%S" if span_s < 3600 else "%H:%M")
+    if t <= lo:
+        moment = datetime.fromtimestamp(t, UTC)
+        return moment.strftime("%m-%d %H:%M" if span_s > 86_400 else "%H:%M:%S")
+    gone = t - lo
+    if gone < 120:
+        return f"+{gone:.3g} s"
+    if gone < 7200:
+        return f"+{gone / 60:.3g} min"
+    if gone < 172_800:
+        return f"+{gone / 3600:.3g} h"
+    return f"+{gone / 86_400:.3g} d"
 
 
 def metric_chart(
