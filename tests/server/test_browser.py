@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,19 +23,10 @@ import yaml
 from clearance import governance
 from clearance.cli import run
 from clearance.store import open_store
+from server import browserkit
+from server.browserkit import serve
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "support-assistant"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STAGES = [
     {"stage": "canary", "weight": 0.1, "min_samples": 50},
     {"stage": "staged_rollout", "weight": 0.5, "approvals": ["approve_changes"]},
@@ -56,12 +46,6 @@ class Server:
         return httpx.request(method, self.url + path, headers=headers, timeout=120, **kwargs)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _policy(folder: Path) -> Path:
     shutil.copytree(EXAMPLE, folder, dirs_exist_ok=True)
     data = yaml.safe_load((folder / "clearance.yaml").read_text())
@@ -72,18 +56,6 @@ def _policy(folder: Path) -> Path:
     path = folder / "clearance.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
-
-
-def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    for _ in range(150):  # 15 s at most
-        if proc.poll() is not None:
-            pytest.fail(f"clearance serve exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail(f"clearance serve did not come up: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -97,28 +69,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with open_store(db) as store:
         people = ("alice", "bob", "carol", "dave", "svc-gateway")  # the example's sender
         tokens = {n: governance.create_user(store, n) for n in people}
-    port, log = _free_port(), folder / "serve.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "clearance",
-        "serve",
-        "-p",
-        str(policy),
-        "--db",
-        db,
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=folder)
-    try:
-        _wait(f"http://127.0.0.1:{port}", proc, log)
-        yield Server(f"http://127.0.0.1:{port}", db, tokens)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with serve(policy, db, folder) as url:
+        yield Server(url, db, tokens)
 
 
 @pytest.fixture(scope="module")
@@ -158,13 +110,6 @@ def test_serve_refuses_a_remote_host_without_allow_remote(tmp_path: Path) -> Non
     assert result.returncode == 2 and "not a loopback address" in result.stderr
 
 
-def _browser() -> Any:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    return sync_api
-
-
 def _bad_canary(server: Server) -> None:
     """Telemetry in which the candidate breaches the latency SLO, then a controller look."""
     now = time.time()
@@ -189,14 +134,14 @@ def _bad_canary(server: Server) -> None:
 
 
 def test_sign_in_approve_and_watch_a_rollback(checked: Server, tmp_path: Path) -> None:
-    sync_api = _browser()
+    sync_api = browserkit.sync_api()
     shots = tmp_path / "screenshots"
     shots.mkdir()
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch_persistent_context(
             str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
+            executable_path=str(browserkit.CHROMIUM),
+            args=browserkit.CHROMIUM_ARGS,
             headless=True,
             viewport={"width": 1280, "height": 900},
         )
