@@ -152,7 +152,9 @@ def test_sign_in_approve_and_watch_a_rollback(checked: Server, tmp_path: Path) -
     assert len(list(shots.glob("*.png"))) == 5
     keep = os.environ.get("CLEARANCE_KEEP_SCREENSHOTS")
     if keep:
-        shutil.copy(shots / "3-release.png", Path(keep) / "dashboard-release.png")
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        for shot in shots.glob("*.png"):
+            shutil.copy(shot, Path(keep) / f"first-{shot.name}")
 
 
 def _journey(page: Any, server: Server, shots: Path, expect: Any) -> None:
