@@ -141,3 +141,15 @@ def serving(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def sign_in(client: Any, token: str) -> None:
+    """Sign ``client`` in to the dashboard through the form, as a browser does (the
+    form's nonce, then the token), landing on the releases list."""
+    import re
+
+    nonce = re.search(r'name="nonce" value="([^"]+)"', client.get("/login").text)
+    assert nonce
+    data = {"token": token, "nonce": nonce.group(1), "next": "/ui/releases"}
+    response = client.post("/login", data=data, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/ui/releases"

@@ -20,21 +20,9 @@ from clearance.policy import Policy
 from clearance.rollout import Change, PermissiveGuards, start
 from clearance.server import create_app
 from clearance.store import Store
-from server.serverkit import RELEASE, SECRET
+from server.serverkit import RELEASE, SECRET, sign_in
 
 ROW = re.compile(r'<tr id="e(\d+)" class="check-(\w+)">')
-
-
-def _nonce(client: TestClient) -> str:
-    match = re.search(r'name="nonce" value="([^"]+)"', client.get("/login").text)
-    assert match
-    return match.group(1)
-
-
-def _login(client: TestClient, token: str) -> None:
-    data = {"token": token, "nonce": _nonce(client), "next": "/ui/audit"}
-    response = client.post("/login", data=data, follow_redirects=False)
-    assert response.status_code == 303
 
 
 def sql(store: Store, statement: str, **params: object) -> None:
@@ -45,7 +33,7 @@ def sql(store: Store, statement: str, **params: object) -> None:
 @pytest.fixture
 def ui(client: TestClient, tokens: dict[str, str]) -> TestClient:
     """The dashboard, signed in as mallory (who holds no duty: reading needs none)."""
-    _login(client, tokens["mallory"])
+    sign_in(client, tokens["mallory"])
     return client
 
 
@@ -323,7 +311,7 @@ def test_rows_covered_by_a_signed_checkpoint_say_so(
     client, signer = keyed
     point = governance.checkpoint(store, signer)
     fill(store, 2)
-    _login(client, tokens["alice"])
+    sign_in(client, tokens["alice"])
     page = get(client)
     assert "1 signed checkpoint(s) hold" in page
     for seq in seqs(page):

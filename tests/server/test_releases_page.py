@@ -18,22 +18,10 @@ from clearance.policy import Policy
 from clearance.rollout import Change, PermissiveGuards
 from clearance.server.web._releases_view import percent, relative
 from clearance.store import Store
-from server.serverkit import RELEASE, record_check
+from server.serverkit import RELEASE, record_check, sign_in
 
 OTHER = "bot@v3"
 FRESH = "helper@v1"
-
-
-def _nonce(client: TestClient) -> str:
-    match = re.search(r'name="nonce" value="([^"]+)"', client.get("/login").text)
-    assert match
-    return match.group(1)
-
-
-def _login(client: TestClient, token: str) -> None:
-    data = {"token": token, "nonce": _nonce(client), "next": "/ui/releases"}
-    response = client.post("/login", data=data, follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/ui/releases"
 
 
 def _rows(html: str) -> list[str]:
@@ -73,7 +61,7 @@ def test_rollout_status_stage_weight_and_incidents(
     client: TestClient, store: Store, server_policy: Policy, tokens: dict[str, str]
 ) -> None:
     _three_releases(store, server_policy)
-    _login(client, tokens["mallory"])
+    sign_in(client, tokens["mallory"])
     html = client.get("/ui/releases").text
     assert "<h1>Releases</h1>" in html and "releases.css" in html
     back = _row(html, RELEASE)
@@ -97,7 +85,7 @@ def test_each_filter(
     client: TestClient, store: Store, server_policy: Policy, tokens: dict[str, str]
 ) -> None:
     _three_releases(store, server_policy)
-    _login(client, tokens["mallory"])
+    sign_in(client, tokens["mallory"])
 
     def names(query: str) -> set[str]:
         response = client.get("/ui/releases" + query)
@@ -124,7 +112,7 @@ def test_each_sort_both_ways(
     client: TestClient, store: Store, server_policy: Policy, tokens: dict[str, str]
 ) -> None:
     _three_releases(store, server_policy)
-    _login(client, tokens["mallory"])
+    sign_in(client, tokens["mallory"])
 
     def order(sort: str, way: str) -> list[str]:
         return _rows(client.get(f"/ui/releases?sort={sort}&order={way}").text)
@@ -146,7 +134,7 @@ def test_each_sort_both_ways(
 def test_sort_headers_link_and_say_aria_sort(
     client: TestClient, released: str, tokens: dict[str, str]
 ) -> None:
-    _login(client, tokens["mallory"])
+    sign_in(client, tokens["mallory"])
     plain = client.get("/ui/releases").text
     assert "aria-sort" not in plain
     assert 'href="/ui/releases?sort=name&amp;order=asc"' in plain
@@ -163,7 +151,7 @@ def test_sort_headers_link_and_say_aria_sort(
 def test_hostile_query_strings_never_fail(
     client: TestClient, released: str, tokens: dict[str, str]
 ) -> None:
-    _login(client, tokens["mallory"])
+    sign_in(client, tokens["mallory"])
     for query in (
         "?decision=%3Cscript%3E",
         "?rollout=exploded&sort=DROP%20TABLE",
@@ -209,7 +197,7 @@ def _many(store: Store, count: int) -> None:
 
 def test_pages_of_a_hundred(client: TestClient, store: Store, tokens: dict[str, str]) -> None:
     _many(store, 230)
-    _login(client, tokens["mallory"])
+    sign_in(client, tokens["mallory"])
     first = client.get("/ui/releases").text
     assert len(_rows(first)) == 100 and _rows(first)[0] == "svc@229"
     assert "1–100 of 230 releases" in first and "page 1 of 3" in first
@@ -242,7 +230,7 @@ def test_a_long_page_costs_no_more_queries_than_a_short_one(
     client: TestClient, store: Store, server_policy: Policy, tokens: dict[str, str]
 ) -> None:
     _three_releases(store, server_policy)
-    _login(client, tokens["mallory"])
+    sign_in(client, tokens["mallory"])
     client.get("/ui/releases")
     with _counting(store) as short:
         assert len(_rows(client.get("/ui/releases").text)) == 3

@@ -22,17 +22,11 @@ from clearance.policy import Policy
 from clearance.release import GovernanceGuards, rollout_view
 from clearance.rollout import Change, Controller, Profile, advance, ingest, simulate, start
 from clearance.store import Store
+from server.serverkit import sign_in
 
 T0 = 1_750_000_000.0
 """The simulated clock's start (June 2025): far from the wall clock."""
 HEALTHY = Profile(latency_median_ms=200, latency_sigma=0.3)
-
-
-def _login(client: TestClient, token: str) -> None:
-    nonce = re.search(r'name="nonce" value="([^"]+)"', client.get("/login").text)
-    assert nonce
-    form = {"token": token, "nonce": nonce.group(1), "next": "/ui/releases"}
-    assert client.post("/login", data=form, follow_redirects=False).status_code == 303
 
 
 def _traffic(store: Store, release: str, t: float, n: int, seed: int, slow: bool) -> float:
@@ -82,7 +76,7 @@ def _svg(page: str, label: str) -> str:
 def test_the_rollback_mark_and_the_telemetry_share_the_rollout_clock(
     client: TestClient, tokens: dict[str, str], rolled_back: str
 ) -> None:
-    _login(client, tokens["alice"])
+    sign_in(client, tokens["alice"])
     page = client.get(f"/ui/releases/{rolled_back}").text
     stages = _svg(page, "rollout stages")
     mark = re.search(r'data-mark="rollback".*?<line x1="([\d.]+)"', stages, re.S)
@@ -99,7 +93,7 @@ def test_the_rollback_mark_and_the_telemetry_share_the_rollout_clock(
 def test_reasons_read_as_text_not_as_a_python_list(
     client: TestClient, tokens: dict[str, str], rolled_back: str
 ) -> None:
-    _login(client, tokens["alice"])
+    sign_in(client, tokens["alice"])
     fragment = client.get(f"/ui/releases/{rolled_back}/timeline").text
     assert "FIRED latency_slo_breach" in fragment
     assert "[&#39;" not in fragment and "['" not in fragment
@@ -108,7 +102,7 @@ def test_reasons_read_as_text_not_as_a_python_list(
 def test_a_finished_rollout_shows_the_evidence_it_ended_on(
     client: TestClient, tokens: dict[str, str], rolled_back: str
 ) -> None:
-    _login(client, tokens["alice"])
+    sign_in(client, tokens["alice"])
     fragment = client.get(f"/ui/releases/{rolled_back}/timeline").text
     row = re.search(
         r'<tr class="trigger-fired" data-trigger="latency_slo_breach">.*?</tr>', fragment, re.S
@@ -129,7 +123,7 @@ def test_stage_labels_never_overlap(
     _approve(store, server_policy, released)
     forced = Change(actor="alice", now=T0 + 1, force=True)
     advance(store, server_policy, released, guards, forced, check_minimums=True)
-    _login(client, tokens["alice"])
+    sign_in(client, tokens["alice"])
     view = rollout_view(store, server_policy, released, "alice", now=None)
     assert view.current == "staged_rollout"
     page = client.get(f"/ui/releases/{released}").text
@@ -149,7 +143,7 @@ def test_the_section_says_the_stage_its_progress_and_what_comes_next(
     guards = GovernanceGuards(store, server_policy)
     start(store, server_policy, released, guards, Change(actor="alice", now=T0))
     _traffic(store, released, T0, 400, seed=3, slow=False)
-    _login(client, tokens["alice"])
+    sign_in(client, tokens["alice"])
     fragment = client.get(f"/ui/releases/{released}/timeline").text
     assert (
         '<b id="rollout-stage">canary</b>' in fragment
@@ -173,7 +167,7 @@ def test_only_the_steps_the_person_may_take_are_offered(
     _approve(store, server_policy, released)
     offered: dict[str, set[str]] = {}
     for person in ("alice", "rita", "mallory"):
-        _login(client, tokens[person])
+        sign_in(client, tokens[person])
         fragment = client.get(f"/ui/releases/{released}/timeline").text
         offered[person] = set(
             re.findall(r'<button type="submit" id="(?:rollout-)?(\w+)"', fragment)
@@ -181,7 +175,7 @@ def test_only_the_steps_the_person_may_take_are_offered(
     assert offered["alice"] == {"advance", "pause", "rollback"}
     assert offered["rita"] == {"pause", "rollback"}  # review_incidents: stop, not steer
     assert offered["mallory"] == set()
-    _login(client, tokens["alice"])
+    sign_in(client, tokens["alice"])
     fragment = client.get(f"/ui/releases/{released}/timeline").text
     form = re.search(r'<form[^>]*rollout/advance"[^>]*>.*?</form>', fragment, re.S)
     assert form, fragment
@@ -197,14 +191,14 @@ def test_a_guard_holds_the_step_and_says_why(
 ) -> None:
     guards = GovernanceGuards(store, server_policy)
     start(store, server_policy, released, guards, Change(actor="alice", now=T0))
-    _login(client, tokens["alice"])
+    sign_in(client, tokens["alice"])
     fragment = client.get(f"/ui/releases/{released}/timeline").text
     held = re.search(r'<p class="held">.*?</p>', fragment, re.S)
     assert held and "disabled" in held.group(0) and "approval missing" in held.group(0)
 
 
 def test_ui_leads_to_the_releases(client: TestClient, tokens: dict[str, str]) -> None:
-    _login(client, tokens["alice"])
+    sign_in(client, tokens["alice"])
     for path in ("/ui", "/ui/", "/"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"] == "/ui/releases"

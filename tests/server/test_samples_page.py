@@ -17,23 +17,11 @@ from clearance.policy import Policy
 from clearance.release import conclude, load_runs
 from clearance.server.web import _samples as view
 from clearance.store import RunRecord, SampleRecord, Store
-from server.serverkit import RELEASE, SECRET
+from server.serverkit import RELEASE, SECRET, sign_in
 
 PAIRED = "bot@paired"
 EMAIL = "jane.doe@example.com"
 PHONE = "+44 20 7946 0958"
-
-
-def _nonce(client: TestClient) -> str:
-    match = re.search(r'name="nonce" value="([^"]+)"', client.get("/login").text)
-    assert match
-    return match.group(1)
-
-
-def _login(client: TestClient, token: str) -> None:
-    data = {"token": token, "nonce": _nonce(client), "next": "/ui/releases"}
-    response = client.post("/login", data=data, follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/ui/releases"
 
 
 def _sent(prompt: str, target: str | None = None) -> dict[str, Any]:
@@ -147,7 +135,7 @@ def paired(store: Store, server_policy: Policy) -> str:
 
 @pytest.fixture
 def signed_in(client: TestClient, tokens: dict[str, str]) -> TestClient:
-    _login(client, tokens["mallory"])
+    sign_in(client, tokens["mallory"])
     return client
 
 
