@@ -10,7 +10,7 @@ import pytest
 
 from clearance.policy import load_policy
 from clearance.release import GovernanceGuards
-from clearance.rollout import Change, advance, ingest, start, status
+from clearance.rollout import Change, advance, ingest, rollback, start, status
 from clearance.store import Store
 from rollout.test_rollout_cli import checked, cli, write_policy
 
@@ -53,3 +53,41 @@ def test_status_with_the_policy_shows_the_six_comparisons(
     assert rows["latency"]["n_candidate"] == 100 and rows["latency"]["trigger"]
     code, plain = cli(capsys, "rollout", "status", "bot@v2", "--db", store_url, "-f", "json")
     assert "scorecard" not in json.loads(plain)  # no policy here: the state only
+
+
+def test_status_says_the_progress_and_what_comes_next(
+    store: Store, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same read model as the dashboard's: progress toward the stage's minimums and
+    what must happen next, in the table and in JSON."""
+    policy = str(write_policy(tmp_path))
+    checked(store, policy, "bot@v2")
+    loaded = load_policy(Path(policy))
+    guards = GovernanceGuards(store, loaded)
+    start(store, loaded, "bot@v2", guards, Change("alice"))
+    advance(store, loaded, "bot@v2", guards, Change("alice"))  # into the canary
+    code, table = cli(capsys, "rollout", "status", "bot@v2", "--policy", policy, "--db", store_url)
+    assert code == 0, table
+    assert "progress:" in table and "requests on the smaller arm" in table
+    assert "next:" in table
+    code, raw = cli(
+        capsys, "rollout", "status", "bot@v2", "--policy", policy, "--db", store_url, "-f", "json"
+    )
+    shown = json.loads(raw)
+    assert shown["progress"] and shown["next_steps"] and shown["next"]["final"] is False
+    assert {t["name"] for t in shown["triggers"]}
+
+
+def test_status_of_a_finished_rollout_shows_the_look_it_ended_on(
+    store: Store, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = str(write_policy(tmp_path))
+    checked(store, policy, "bot@v2")
+    loaded = load_policy(Path(policy))
+    guards = GovernanceGuards(store, loaded)
+    start(store, loaded, "bot@v2", guards, Change("alice"))
+    advance(store, loaded, "bot@v2", guards, Change("alice"))  # into the canary
+    rollback(store, "bot@v2", Change("alice", ("bad canary",)))
+    code, table = cli(capsys, "rollout", "status", "bot@v2", "--policy", policy, "--db", store_url)
+    assert code == 0, table
+    assert "look at the end of the last stage:" in table and "rolled back in 'canary'" in table

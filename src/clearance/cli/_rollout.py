@@ -166,11 +166,13 @@ def status_cmd(
 ) -> None:
     """Where the rollout stands: stage, weight, status and stage history, and (with the
     policy, found at ./clearance.yaml by default) the stage scorecard: candidate vs
-    control on quality, latency, cost, feedback, safety events and escalations, and what
-    the next look would do. Reading it changes nothing."""
+    control on quality, latency, cost, feedback, safety events and escalations, what
+    the next look would do (for a finished rollout, the look its last stage ended on),
+    progress toward the stage's minimums and what must happen next. Reading it changes
+    nothing."""
     from clearance.cli._scorecard import scorecard_json, show_scorecard
-    from clearance.release import GovernanceGuards
-    from clearance.rollout import Controller, status
+    from clearance.release import rollout_view
+    from clearance.rollout import status
 
     loaded = policy_at(policy, require_env=False) if _given(policy) else None
     with store_at(db) as store:
@@ -178,12 +180,12 @@ def status_cmd(
         if loaded is None:
             _show(state, fmt)
             return
-        look = Controller(store, loaded, GovernanceGuards(store, loaded)).peek(release)
+        view = rollout_view(store, loaded, release, who="")
     if fmt == Fmt.json:
-        out(scorecard_json(state, look))
+        out(scorecard_json(state, view))
         return
     _show(state, fmt)
-    show_scorecard(look)
+    show_scorecard(view)
 
 
 def _given(policy: Path) -> bool:

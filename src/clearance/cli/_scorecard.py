@@ -1,4 +1,6 @@
-"""``rollout status``'s stage scorecard: the six comparisons as a table or JSON."""
+"""``rollout status``'s view of a rollout (:func:`clearance.release.rollout_view`, the
+same read model as the dashboard's): the stage scorecard's six comparisons, progress
+toward the stage's minimums, and what must happen next, as a table or JSON."""
 
 from __future__ import annotations
 
@@ -8,27 +10,39 @@ from typing import TYPE_CHECKING, Any
 from clearance.cli._common import out
 
 if TYPE_CHECKING:
-    from clearance.rollout import Decision, RolloutState
-    from clearance.rollout._scorecard import ScoreRow
+    from clearance.release import RolloutView
+    from clearance.rollout import RolloutState, ScoreRow
 
 
-def scorecard_json(state: RolloutState, decision: Decision) -> str:
-    """The rollout state's JSON with the scorecard and the next look's decision added."""
+def scorecard_json(state: RolloutState, view: RolloutView) -> str:
+    """The rollout state's JSON with the scorecard, the look's decision, progress toward
+    the stage's minimums, the triggers and what must happen next."""
     data: dict[str, Any] = state.model_dump(mode="json")
-    data["scorecard"] = [row.model_dump(mode="json") for row in decision.scorecard]
-    data["next"] = {"action": decision.action, "reasons": decision.reasons}
+    data["scorecard"] = [row.model_dump(mode="json") for row in view.scorecard]
+    data["next"] = {"action": view.decision, "reasons": view.reasons, "final": view.final}
+    data["progress"] = [p.model_dump(mode="json") for p in view.progress]
+    data["triggers"] = [t.model_dump(mode="json") for t in view.triggers]
+    data["next_steps"] = view.next_steps
     return json.dumps(data, indent=2)
 
 
-def show_scorecard(decision: Decision) -> None:
-    """The scorecard as an aligned table, then what the next look would do and why."""
+def show_scorecard(view: RolloutView) -> None:
+    """The scorecard as an aligned table, then what the look decides and why, the
+    stage's progress and what must happen next."""
     rows = [("comparison", "trigger", "candidate", "control", "candidate vs control", "status")]
-    rows += [_cells(row) for row in decision.scorecard]
+    rows += [_cells(row) for row in view.scorecard]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["scorecard (anytime-valid intervals; each trigger at its share of alpha):"]
     lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    lines.append(f"next look: {decision.action}")
-    lines += [f"  - {reason}" for reason in decision.reasons[:3]]
+    which = "look at the end of the last stage" if view.final else "next look"
+    lines.append(f"{which}: {view.decision}")
+    lines += [f"  - {reason}" for reason in view.reasons[:3]]
+    if view.progress:
+        lines.append("progress:")
+        lines += [f"  - {p.name}: {p.text}" + (" (met)" if p.met else "") for p in view.progress]
+    if view.next_steps:
+        lines.append("next:")
+        lines += [f"  - {line}" for line in view.next_steps]
     out("\n".join(lines))
 
 
