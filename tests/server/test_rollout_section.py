@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -213,3 +214,39 @@ def test_the_view_reads_on_the_rollout_clock(
     fired = [t for t in view.triggers if t.fired]
     assert [t.name for t in fired] == ["latency_slo_breach"] and fired[0].evidence == 1.0
     assert view.steps[0].state == "rolled_back" and view.steps[0].reasons
+
+
+def test_a_policy_with_fewer_stages_than_the_rollout_reached_is_said_not_a_500(
+    store: Store, server_policy: Policy, released: str, tokens: dict[str, str], tmp_path: Any
+) -> None:
+    """The server's policy now declares one stage; the rollout is in its second. The
+    page says so and offers only the rollback; the controller refuses to look (a clear
+    error, not an IndexError)."""
+    import yaml
+    from fastapi.testclient import TestClient as Client
+
+    from clearance.errors import UsageError
+    from clearance.policy import load_policy
+    from clearance.server import create_app
+    from server.serverkit import policy_data
+
+    guards = GovernanceGuards(store, server_policy)
+    start(store, server_policy, released, guards, Change(actor="alice", now=T0))
+    _approve(store, server_policy, released)
+    forced = Change(actor="alice", now=T0 + 1, force=True)
+    advance(store, server_policy, released, guards, forced, check_minimums=True)
+    data = policy_data()
+    data["rollout"]["stages"] = data["rollout"]["stages"][:1]
+    path = tmp_path / "shrunk.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    shrunk = load_policy(path)
+    with pytest.raises(UsageError, match="declares only 1 stage"):
+        Controller(store, shrunk, GovernanceGuards(store, shrunk)).tick(released, now=T0 + 2)
+    with Client(create_app(store=store, policy=shrunk), base_url="http://127.0.0.1") as client:
+        sign_in(client, tokens["alice"])
+        page = client.get(f"/ui/releases/{released}")
+        assert page.status_code == 200
+        assert "the server&#39;s policy declares only 1 stage(s)" in page.text
+        fragment = client.get(f"/ui/releases/{released}/timeline").text
+        offered = set(re.findall(r'<button type="submit" id="(?:rollout-)?(\w+)"', fragment))
+        assert offered == {"rollback"}

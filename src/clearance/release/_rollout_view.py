@@ -35,6 +35,7 @@ from clearance.store import RolloutNotFound, Store
 
 StepState = Literal["done", "current", "paused", "rolled_back", "upcoming", "completed"]
 _FAR_FUTURE_S = 90 * 86_400.0
+_ACTIVE = ("running", "paused")
 
 
 class StageStep(BaseModel):
@@ -136,6 +137,8 @@ def rollout_view(
     except RolloutNotFound:
         return _not_started(policy, guards, plan, release, who, now)
     clock = _clock(state, now)
+    if state.stage_index >= len(plan):
+        return _beyond_plan(state, plan, clock, _may(policy, who, "rollback"))
     look = Controller(store, policy, guards).last_look(release, clock)
     view = RolloutView(
         release=release,
@@ -162,6 +165,31 @@ def rollout_view(
     else:
         view.next_steps = _next_finished(state)
     return view
+
+
+def _beyond_plan(
+    state: RolloutState, plan: list[Stage], clock: datetime, may_roll_back: bool
+) -> RolloutView:
+    """The policy declares fewer stages than the rollout has reached: say so, offer no
+    step (the controller refuses them too) but the rollback, which needs no plan."""
+    why = (
+        f"the rollout is in stage {state.stage_index + 1} ('{state.stage}'), but the "
+        f"server's policy declares only {len(plan)} stage(s): restore its rollout.stages "
+        "or roll the rollout back"
+    )
+    return RolloutView(
+        release=state.release,
+        status=state.status,
+        version=state.version,
+        clock=clock,
+        final=state.status not in ("running", "paused"),
+        current=state.stage,
+        weight=state.weight,
+        audience=state.audience,
+        steps=_steps(plan, state),
+        next_steps=[why],
+        options=[_rollback_option(state)] if may_roll_back and state.status in _ACTIVE else [],
+    )
 
 
 def _clock(state: RolloutState, now: datetime | None) -> datetime:
@@ -404,15 +432,17 @@ def _options_active(
     if state.status == "paused" and _may(policy, who, "resume"):
         out.append(StepOption(step="resume", label="Resume rollout"))
     if _may(policy, who, "rollback"):
-        out.append(
-            StepOption(
-                step="rollback",
-                label="Roll back",
-                danger=True,
-                confirm=f"Roll back {state.release}? All traffic returns to the control.",
-            )
-        )
+        out.append(_rollback_option(state))
     return out
+
+
+def _rollback_option(state: RolloutState) -> StepOption:
+    return StepOption(
+        step="rollback",
+        label="Roll back",
+        danger=True,
+        confirm=f"Roll back {state.release}? All traffic returns to the control.",
+    )
 
 
 def _next_finished(state: RolloutState) -> list[str]:

@@ -61,6 +61,18 @@ def stages(policy: Policy) -> list[Stage]:
     return policy.rollout.stages
 
 
+def stage_at(plan: list[Stage], index: int, release: str = "") -> Stage:
+    """The plan's stage ``index``, or a clear refusal when the policy now declares fewer
+    stages than the rollout has reached (its plan shrank under a running rollout)."""
+    if 0 <= index < len(plan):
+        return plan[index]
+    raise UsageError(
+        f"the rollout{f' of {release}' if release else ''} is in stage {index + 1}, but "
+        f"the policy declares only {len(plan)} stage(s)",
+        fix="restore the policy's rollout.stages the rollout started with, or roll it back",
+    )
+
+
 def blockers(guards: Guards, release: str, stage: Stage) -> list[str]:
     """Why ``release`` may not enter ``stage`` now (empty when it may)."""
     found = []
@@ -198,7 +210,7 @@ def _advance(
 ) -> None:
     _require_active(row, "advance")
     now, index = instant(change.now), row.stage_index + 1
-    entry, stage = tx.rollouts.current(row), plan[row.stage_index]
+    entry, stage = tx.rollouts.current(row), stage_at(plan, row.stage_index, row.release)
     if index >= len(plan):
         _refuse_if_unchecked(guards, row.release, stage)
         forced = _leave(tx, row, entry, stage, "completed", change, minimums, now)
@@ -255,7 +267,7 @@ def _set(tx: Tx, row: RolloutRecord, status: st.Status, c: Change) -> None:
 def _resume(tx: Tx, row: RolloutRecord, plan: list[Stage], guards: Guards, change: Change) -> None:
     if row.status != "paused":
         raise UsageError(f"the rollout is {row.status}, not paused: nothing to resume")
-    stage = plan[row.stage_index]
+    stage = stage_at(plan, row.stage_index, row.release)
     _refuse_if_blocked(guards, row.release, stage)
     now = instant(change.now)
     tx.rollouts.close(row, "paused", list(change.reasons), now)

@@ -50,7 +50,7 @@ class Controller:
         state = ctl.status(self.store, release)
         if state.status not in ACTIVE:
             return _idle(f"rollout is {state.status}: nothing to do")
-        stage = ctl.stages(self.policy)[state.stage_index]
+        stage = ctl.stage_at(ctl.stages(self.policy), state.stage_index, release)
         decision = self._decide(state, stage, moment)
         self._side_effects(state, decision, moment)
         return self._act(state, stage, decision, moment)
@@ -62,7 +62,8 @@ class Controller:
         state = ctl.status(self.store, release)
         if state.status not in ACTIVE:
             return _idle(f"rollout is {state.status}: nothing to do")
-        return self._decide(state, ctl.stages(self.policy)[state.stage_index], moment)
+        stage = ctl.stage_at(ctl.stages(self.policy), state.stage_index, release)
+        return self._decide(state, stage, moment)
 
     def last_look(self, release: str, now: datetime | float | None = None) -> Decision:
         """What the rollout's current stage shows: for an active rollout, :meth:`peek` at
@@ -73,9 +74,9 @@ class Controller:
             return self.peek(release, now)
         plan = ctl.stages(self.policy)
         last = state.history[-1] if state.history else None
-        if last is None or last.exited_at is None or state.stage_index >= len(plan):
+        if last is None or last.exited_at is None:
             return _idle(f"rollout is {state.status}")
-        return self._decide(state, plan[state.stage_index], last.exited_at)
+        return self._decide(state, ctl.stage_at(plan, state.stage_index, release), last.exited_at)
 
     def _decide(self, state: RolloutState, stage: Stage, now: datetime) -> Decision:
         if stage.weight <= 0:
