@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clearance.common import format_number
+from clearance.common import format_duration, format_number
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,20 @@ def test_shown_value_is_within_four_significant_digits(value: float) -> None:
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=1e-3, max_value=99_999))
 def test_ordinary_values_are_four_significant_digits(value: float) -> None:
     assert format_number(value) == f"{value:.4g}"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (None, "—"),
+        (-3.0, "0 s"),
+        (0.4, "0 s"),
+        (119.0, "119 s"),
+        (120.0, "2 min"),
+        (7199.0, "120 min"),
+        (7200.0, "2.0 h"),
+        (90000.0, "25.0 h"),
+    ],
+)
+def test_durations_read_in_the_unit_that_fits(seconds: float | None, shown: str) -> None:
+    assert format_duration(seconds) == shown

@@ -15,15 +15,21 @@ from clearance.store import Store
 from rollout.test_rollout_cli import checked, cli, write_policy
 
 
-def test_status_with_the_policy_shows_the_six_comparisons(
-    store: Store, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def in_the_canary(store: Store, tmp_path: Path) -> str:
+    """A checked release ``bot@v2`` started and advanced into its canary; the policy's path."""
     policy = str(write_policy(tmp_path))
     checked(store, policy, "bot@v2")
     loaded = load_policy(Path(policy))
     guards = GovernanceGuards(store, loaded)
     start(store, loaded, "bot@v2", guards, Change("alice"))
-    advance(store, loaded, "bot@v2", guards, Change("alice"))  # into the canary
+    advance(store, loaded, "bot@v2", guards, Change("alice"))
+    return policy
+
+
+def test_status_with_the_policy_shows_the_six_comparisons(
+    store: Store, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = in_the_canary(store, tmp_path)
     entered = status(store, "bot@v2").stage_entered_at.timestamp()
     events = [
         {
@@ -60,12 +66,7 @@ def test_status_says_the_progress_and_what_comes_next(
 ) -> None:
     """The same read model as the dashboard's: progress toward the stage's minimums and
     what must happen next, in the table and in JSON."""
-    policy = str(write_policy(tmp_path))
-    checked(store, policy, "bot@v2")
-    loaded = load_policy(Path(policy))
-    guards = GovernanceGuards(store, loaded)
-    start(store, loaded, "bot@v2", guards, Change("alice"))
-    advance(store, loaded, "bot@v2", guards, Change("alice"))  # into the canary
+    policy = in_the_canary(store, tmp_path)
     code, table = cli(capsys, "rollout", "status", "bot@v2", "--policy", policy, "--db", store_url)
     assert code == 0, table
     assert "progress:" in table and "requests on the smaller arm" in table
@@ -81,12 +82,7 @@ def test_status_says_the_progress_and_what_comes_next(
 def test_status_of_a_finished_rollout_shows_the_look_it_ended_on(
     store: Store, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    policy = str(write_policy(tmp_path))
-    checked(store, policy, "bot@v2")
-    loaded = load_policy(Path(policy))
-    guards = GovernanceGuards(store, loaded)
-    start(store, loaded, "bot@v2", guards, Change("alice"))
-    advance(store, loaded, "bot@v2", guards, Change("alice"))  # into the canary
+    policy = in_the_canary(store, tmp_path)
     rollback(store, "bot@v2", Change("alice", ("bad canary",)))
     code, table = cli(capsys, "rollout", "status", "bot@v2", "--policy", policy, "--db", store_url)
     assert code == 0, table

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from clearance import governance
+from clearance.common import format_duration
 from clearance.errors import ClearanceError
 from clearance.policy import Policy, Stage
 from clearance.release._guards import GovernanceGuards
@@ -305,30 +306,22 @@ def _progress(stage: Stage, look: Decision, elapsed: float) -> list[Progress]:
             )
         )
     if stage.min_duration_s > 0:
-        out.append(
-            Progress(
-                name="minimum duration",
-                done=elapsed,
-                needed=stage.min_duration_s,
-                unit="seconds",
-                met=elapsed >= stage.min_duration_s,
-                text=f"{_duration(elapsed)} of its {_duration(stage.min_duration_s)} minimum",
-            )
-        )
+        text = f"{format_duration(elapsed)} of its {format_duration(stage.min_duration_s)} minimum"
+        out.append(_time_bar("minimum duration", elapsed, stage.min_duration_s, text))
     if stage.max_duration_s is not None:
         then = "advances" if stage.advance_at_cap else "pauses for a person"
-        out.append(
-            Progress(
-                name="cap",
-                done=elapsed,
-                needed=stage.max_duration_s,
-                unit="seconds",
-                met=elapsed >= stage.max_duration_s,
-                text=f"{_duration(elapsed)} of its {_duration(stage.max_duration_s)} cap "
-                f"(at the cap it {then} unless a trigger fired)",
-            )
+        text = (
+            f"{format_duration(elapsed)} of its {format_duration(stage.max_duration_s)} cap "
+            f"(at the cap it {then} unless a trigger fired)"
         )
+        out.append(_time_bar("cap", elapsed, stage.max_duration_s, text))
     return out
+
+
+def _time_bar(name: str, elapsed: float, needed: float, text: str) -> Progress:
+    return Progress(
+        name=name, done=elapsed, needed=needed, unit="seconds", met=elapsed >= needed, text=text
+    )
 
 
 def _triggers(policy: Policy, look: Decision) -> list[TriggerState]:
@@ -465,12 +458,3 @@ def _may(policy: Policy, who: str, step: Step) -> bool:
         return governance.may(policy, who, ACTION_OF[step])
     except ClearanceError:
         return False
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from clearance.common import format_duration
 from clearance.errors import PermissionDenied
 from clearance.server._auth import Principal, cookie_principal
 
@@ -34,6 +35,7 @@ def _templates() -> Jinja2Templates:
     # Autoescape every template whatever its file name: Jinja's select_autoescape()
     # default matches "*.html" but not our "*.html.j2", which rendered user text raw.
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    env.filters["duration"] = format_duration
     return Jinja2Templates(env=env)
 
 

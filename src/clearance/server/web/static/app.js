@@ -18,7 +18,7 @@
         if (!response.ok) { return; }
         const html = await response.text();
         if (html !== last) {
-          const open = Array.from(box.querySelectorAll("details[open]"), (d) => d.parentElement && d.parentElement.closest("[data-stage]") ? d.parentElement.closest("[data-stage]").dataset.stage : "");
+          const open = Array.from(box.querySelectorAll("[data-stage] details[open]"), (d) => d.closest("[data-stage]").dataset.stage);
           box.innerHTML = html;
           last = html;
           open.forEach(function (stage) {
