@@ -233,4 +233,4 @@ def test_a_recorded_baseline_is_not_evaluated(tmp_path: Path) -> None:
     }
     value, note = health(policy({}, tmp=tmp_path, targets=targets))
     assert value is None
-    assert "recording" in note
+    assert "adapter: recorded" in note

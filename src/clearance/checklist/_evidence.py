@@ -109,9 +109,19 @@ def side_of(label: str, runs: Iterable[RunRecord], samples: Iterable[SampleRecor
     suite_of = {r.id: r.suite for r in run_list}
     outcomes = tuple(outcome_of(suite_of[s.run_id], s) for s in samples if s.run_id in suite_of)
     dropped = frozenset(r.suite for r in run_list if r.config.get("system_prompt") == "dropped")
-    fingerprint = run_list[0].target_fingerprint if run_list else ""
+    fingerprint = _fingerprint(run_list)
     pairs = tuple(sorted((suite, run_id) for run_id, suite in suite_of.items()))
     return Side(label, fingerprint, outcomes, tuple(sorted(suite_of)), dropped, pairs)
+
+
+def _fingerprint(runs: list[RunRecord]) -> str:
+    """The target's fingerprint; for a side made only of imported results (nothing was
+    called), a digest of the imported runs' own fingerprints (their files' contents)."""
+    live = [r.target_fingerprint for r in runs if "imported" not in r.config]
+    if live or not runs:
+        return live[0] if live else ""
+    joined = "\n".join(sorted(r.target_fingerprint for r in runs))
+    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 def outcome_of(suite: str, r: SampleRecord) -> Outcome:

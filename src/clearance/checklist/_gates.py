@@ -229,12 +229,13 @@ def _versus(gate: Gate, cand: Estimate, base: Estimate | None, confidence: float
     if base is None or not base.known or not base.per_sample:
         return _Claim("not_evaluated", "no baseline result to compare with")
     ours, theirs = set(cand.per_sample), set(base.per_sample)
-    if ours != theirs:
+    unpaired = _unpaired(cand, base)
+    if unpaired:
         return _Claim(
             "inconclusive",
-            f"candidate and baseline were scored on different samples ({len(ours - theirs)} "
-            f"on the candidate only, {len(theirs - ours)} on the baseline only, "
-            f"{len(ours & theirs)} on both): run 'clearance eval' for both on the same suite",
+            f"candidate and baseline cannot be paired item for item: {unpaired} "
+            f"({len(ours & theirs)} on both); evaluate both on the same items (for imported "
+            "results, run the tool for both on the same version of the dataset)",
         )
     ids = sorted(ours)
     assert gate.vs_baseline is not None
@@ -258,6 +259,28 @@ def _versus(gate: Gate, cand: Estimate, base: Estimate | None, confidence: float
         how = req.message if req is not None else _hopeless(stat, bound)
         note = f"inconclusive: {diff}; {how}"
     return _Claim(result.decision, note, result.interval, result.estimate, result.method, chance)
+
+
+def _unpaired(cand: Estimate, base: Estimate) -> str:
+    """What keeps two estimates from pairing, in words ('' when they pair): samples on
+    one side only, and samples whose item changed between the two runs."""
+    ours, theirs = set(cand.per_sample), set(base.per_sample)
+    changed = {i for i in ours & theirs if cand.items.get(i) != base.items.get(i)}
+    parts = [
+        f"{len(ids)} {what}{_examples(ids)}"
+        for what, ids in (
+            ("on the candidate only", ours - theirs),
+            ("on the baseline only", theirs - ours),
+            ("changed between the runs (same id, other question or answer)", changed),
+        )
+        if ids
+    ]
+    return ", ".join(parts)
+
+
+def _examples(ids: set[str]) -> str:
+    shown = sorted(ids)[:3]
+    return f" (e.g. {', '.join(shown)})" if shown else ""
 
 
 def _hopeless(stat: PairedStatistic, bound: float) -> str:

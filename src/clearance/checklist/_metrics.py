@@ -18,7 +18,13 @@ from clearance.checklist._evidence import Evidence, Outcome, Side
 from clearance.checklist._secrets import Secrets
 from clearance.evals.scorers import detect_pii, find_leaks
 from clearance.evals.suites import builtin_spec, sample_agreement
-from clearance.policy import BUILTIN_SUITES, METRIC_BY_NAME, Policy, is_probe
+from clearance.policy import (
+    BUILTIN_SUITES,
+    METRIC_BY_NAME,
+    Policy,
+    imported_suite_of,
+    is_probe,
+)
 from clearance.stats import (
     Interval,
     MeanStatistic,
@@ -55,6 +61,9 @@ class Estimate:
     statistic: Statistic | None = None
     bounds: tuple[float, float] | None = None
     observations: int = 0
+    items: dict[str, str] = field(default_factory=dict)
+    """Sample id -> a digest of what was asked and expected, for imported results: a
+    paired gate refuses to compare a sample whose item differs between the two sides."""
 
     @property
     def known(self) -> bool:
@@ -103,6 +112,9 @@ class MetricBook:
             return Estimate(
                 metric, None, note=f"no results for suite '{suite}': run 'clearance eval'"
             )
+        if imported_suite_of(self.policy, metric) is not None:
+            estimate = self._imported_metric(metric, every, name)
+            return replace(estimate, items=_items(every)) if estimate.known else estimate
         spec = builtin_spec(suite)
         planted = spec is not None and spec.plants_system_prompt
         if planted and suite in self.side.dropped_system:
@@ -135,6 +147,39 @@ class MetricBook:
             values = [(o, 1.0 if o.passed else 0.0) for o in outcomes]
             return self._rate(metric, values, errors, bad_is_high=False)
         values = [(o, 0.0 if o.score is None else float(o.score)) for o in outcomes]
+        return self._mean(metric, values, errors)
+
+    def _imported_metric(self, metric: str, every: Sequence[Outcome], name: str) -> Estimate:
+        """An imported suite's metric: ``score`` and ``pass_rate`` of its primary scorer,
+        or any scorer the files carry by name; errored items as ``gates.on_error`` says."""
+        twice = _duplicates(every)
+        if twice:
+            return Estimate(
+                metric, None, note=f"{len(twice)} item(s) appear twice (e.g. {twice[0]})"
+            )
+        outcomes, errors = self._with_errors(every)
+        if name == "pass_rate":
+            judged = [o for o in outcomes if o.passed is not None]
+            if not judged:
+                return Estimate(metric, None, note="the imported items carry no pass or fail")
+            values = [(o, 1.0 if o.passed else 0.0) for o in judged]
+            return self._rate(metric, values, errors, bad_is_high=False)
+        if name == "score":
+            scored = [(o, float(o.score)) for o in outcomes if o.score is not None]
+            return self._mean(metric, scored, errors)
+        carried = {k for o in every for k in (o.details.get("scores") or {})}
+        if name not in carried:
+            shown = ", ".join(sorted(carried)) or "none"
+            return Estimate(
+                metric,
+                None,
+                note=f"the imported items have no scorer '{name}' (they have: {shown})",
+            )
+        values = [
+            (o, float(o.details["scores"][name]) if o.ok else 0.0)
+            for o in outcomes
+            if not o.ok or name in (o.details.get("scores") or {})
+        ]
         return self._mean(metric, values, errors)
 
     def _with_errors(self, outcomes: Sequence[Outcome]) -> tuple[list[Outcome], str]:
@@ -247,6 +292,13 @@ def _estimated(metric: str, stat: Statistic, confidence: float, **fields: Any) -
     return Estimate(
         metric, stat.estimate, stat.interval(confidence), stat.n, statistic=stat, **fields
     )
+
+
+def _items(outcomes: Sequence[Outcome]) -> dict[str, str]:
+    """Sample id -> the digest of its item, where the results carry one."""
+    return {
+        o.sample_id: str(o.details["item_digest"]) for o in outcomes if "item_digest" in o.details
+    }
 
 
 def _key(o: Outcome) -> str:

@@ -13,6 +13,7 @@ from clearance.cli import (
     _demo,
     _eval_cmds,
     _gov_cmds,
+    _import_cmds,
     _ingest_cmds,
     _ops_cmds,
     _ops_lists,
@@ -75,7 +76,7 @@ def root(
     ctx.with_resource(acting_through("cli", authenticated=False))
 
 
-_POLICY_ONLY = frozenset({"init", "validate", "schema"})
+_POLICY_ONLY = frozenset({"init", "validate", "schema", "import"})
 """Commands that read or write the policy file only, never the store."""
 
 
@@ -99,4 +100,5 @@ app.add_typer(_ops_cmds.data_app, name="data-requests")
 app.add_typer(_release_cmds.release_app, name="release")
 app.command()(_serve_cmds.serve)
 app.command("ingest")(_ingest_cmds.ingest_cmd)
+app.command("import")(_import_cmds.import_cmd)
 app.command()(_demo.demo)

@@ -12,7 +12,7 @@ from clearance.errors import UsageError
 from clearance.evals._config import EvalConfig
 from clearance.evals._cost import TargetSpec, prices_for
 from clearance.evals._events import ProgressCallback
-from clearance.evals._plan import SuitePlan, plan_suites
+from clearance.evals._plan import SuitePlan, live_suites, plan_suites
 from clearance.evals._preflight import call_once
 from clearance.evals._runner import RoleTarget, RunRef, run_suite, slots_for
 from clearance.evals._summary import RunSummary, percentiles, summarize
@@ -50,6 +50,8 @@ async def aevaluate(
             "--record writes one target's responses: choose one --target",
             fix="run 'clearance eval --record PATH --target candidate'",
         )
+    if not live_suites(policy.suites, list(suites or [])):
+        return []  # every suite asked for is imported: nothing to send to a target
     async with AsyncExitStack() as stack:
         arms = await _arms(policy, roles, cfg, stack)
         judge = await _judge(policy, cfg, stack)

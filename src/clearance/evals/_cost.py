@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from clearance.policy import OpenAITarget, PythonTarget, RecordedTarget
+from clearance.policy import ImportedTarget, OpenAITarget, PythonTarget, RecordedTarget
 from clearance.targets import Usage
 
-TargetSpec = OpenAITarget | PythonTarget | RecordedTarget
+TargetSpec = OpenAITarget | PythonTarget | RecordedTarget | ImportedTarget
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,7 +176,7 @@ def plan_suites(
         UsageError: a requested suite is not in the policy.
         DataError: a dataset is malformed.
     """
-    chosen = _select(policy.suites, names)
+    chosen = live_suites(policy.suites, names)
     folder = _folder(policy)
     plans = []
     for suite in chosen:
@@ -204,7 +204,7 @@ def plan_sampling(
     """
     folder = _folder(policy)
     notes: dict[str, Sampling] = {}
-    for suite in _select(policy.suites, names):
+    for suite in live_suites(policy.suites, names):
         cap = limit or suite.limit
         if cap is None:
             continue
@@ -279,17 +279,17 @@ def _folder(policy: Policy) -> Path:
     return policy.source.folder if policy.source is not None else Path.cwd()
 
 
-def _select(suites: list[Suite], names: list[str] | None) -> list[Suite]:
-    if not names:
-        return list(suites)
+def live_suites(suites: list[Suite], names: list[str] | None) -> list[BuiltinSuite | UserSuite]:
+    """The suites asked for that run against a target (imported ones run nothing)."""
     known = {suite.name: suite for suite in suites}
-    missing = [name for name in names if name not in known]
+    missing = [name for name in names or [] if name not in known]
     if missing:
         raise UsageError(
             f"no suite named {', '.join(repr(m) for m in missing)} in the policy",
             fix=f"choose from: {', '.join(known) or '(none defined)'}",
         )
-    return [known[name] for name in names]
+    chosen = [known[name] for name in names] if names else list(suites)
+    return [s for s in chosen if isinstance(s, BuiltinSuite | UserSuite)]
 
 
 def _user_samples(suite: UserSuite, folder: Path) -> tuple[Path, list[Sample]]:

@@ -17,6 +17,10 @@ from clearance.policy._models import (
     Card,
     Gate,
     Gates,
+    ImportedRun,
+    ImportedSuite,
+    ImportedTarget,
+    ImportTool,
     OpenAITarget,
     Owners,
     Policy,
@@ -62,7 +66,7 @@ from clearance.policy._vocab import (
     TriggerKind,
     TriggerSpec,
 )
-from clearance.policy._xref import known_metrics
+from clearance.policy._xref import imported_suite_of, known_metrics
 
 __all__ = [
     "AREAS",
@@ -92,6 +96,10 @@ __all__ = [
     "Gate",
     "GateSeverity",
     "Gates",
+    "ImportTool",
+    "ImportedRun",
+    "ImportedSuite",
+    "ImportedTarget",
     "LoadedPolicy",
     "MetricKind",
     "MetricSpec",
@@ -121,6 +129,7 @@ __all__ = [
     "UserSuite",
     "builtin_metric",
     "default_release",
+    "imported_suite_of",
     "is_probe",
     "known_metrics",
     "load_policy",

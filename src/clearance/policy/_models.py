@@ -19,8 +19,17 @@ from clearance.policy._base import Strict
 from clearance.policy._card import Card, Risk, Tool
 from clearance.policy._gates import Gate, Gates
 from clearance.policy._rollout import Rollout, Stage, Trigger
-from clearance.policy._suites import BuiltinSuite, Scorer, Suite, UserSuite
+from clearance.policy._suites import (
+    BuiltinSuite,
+    ImportedRun,
+    ImportedSuite,
+    ImportTool,
+    Scorer,
+    Suite,
+    UserSuite,
+)
 from clearance.policy._targets import (
+    ImportedTarget,
     OpenAITarget,
     Prices,
     PythonTarget,
@@ -121,7 +130,8 @@ class Policy(Strict):
     targets: Targets
     """The candidate being released and the baseline in production."""
     suites: list[Suite] = Field(default_factory=list)
-    """Eval suites: built-in (``builtin: NAME``) or your own datasets."""
+    """Eval suites: built-in (``builtin: NAME``), your own datasets, or results another
+    tool wrote (``import: TOOL``)."""
     gates: Gates = Gates()
     """Release gates per checklist area."""
     card: Card = Card()
@@ -150,6 +160,10 @@ __all__ = [
     "DutyOwners",
     "Gate",
     "Gates",
+    "ImportTool",
+    "ImportedRun",
+    "ImportedSuite",
+    "ImportedTarget",
     "OpenAITarget",
     "Owners",
     "Policy",

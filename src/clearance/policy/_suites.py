@@ -67,6 +67,20 @@ class Scorer(Strict):
         return self
 
 
+class Benchmark(Strict):
+    """The Hugging Face benchmark a suite measures, for the card's ``.eval_results``
+    entries (the Hub lists them on the model page and the benchmark's leaderboard)."""
+
+    id: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
+    """The benchmark's Hub dataset id, e.g. ``Idavidrein/gpqa``."""
+    task_id: str = Field(min_length=1)
+    """The task within the benchmark, as its ``eval.yaml`` names it."""
+    revision: str | None = None
+    """The dataset revision the suite was run on."""
+    metric: str = "score"
+    """Which of the suite's metrics is the benchmark's value (it must be gated)."""
+
+
 class BuiltinSuite(Strict):
     builtin: BuiltinSuiteName
     """One of the suites that ship with clearance."""
@@ -107,6 +121,8 @@ class UserSuite(Strict):
     """Run every sample this many times."""
     limit: int | None = Field(default=None, ge=1)
     """Run only the first N samples."""
+    benchmark: Benchmark | None = None
+    """The Hub benchmark this suite is, for the card's ``.eval_results`` entries."""
 
     @field_validator("name")
     @classmethod
@@ -116,13 +132,78 @@ class UserSuite(Strict):
         return name
 
 
+ImportTool = Literal["inspect", "lm-eval", "promptfoo", "deepeval"]
+"""The tools whose result files clearance imports."""
+
+
+class ImportedRun(Strict):
+    """One arm's result file, and which of its tasks to take."""
+
+    path: str = Field(min_length=1)
+    """The file the tool wrote (relative to the policy file's folder)."""
+    task: str | None = None
+    """The task (promptfoo: the provider) to take, when the file holds several."""
+
+
+class ImportedSuite(Strict):
+    """Results another tool already produced (Inspect, lm-evaluation-harness, promptfoo,
+    DeepEval), taken as this suite's evidence: nothing is sent to a target. Items pair
+    across candidate and baseline by the tool's own keys; an item missing on one side or
+    changed between the two makes a ``vs_baseline`` gate inconclusive, never quietly
+    dropped."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    """Suite name; its metrics are ``NAME.score`` and ``NAME.pass_rate`` (the primary
+    scorer) and ``NAME.SCORER`` for every scorer or metric the files carry."""
+    import_: ImportTool = Field(alias="import")
+    """The tool that wrote the files."""
+    candidate: ImportedRun | str
+    """The candidate's result file (or ``{path, task}``)."""
+    baseline: ImportedRun | str | None = None
+    """The baseline's result file (or ``{path, task}``), run on the same items."""
+    task: str | None = None
+    """The task to take from both files, when they hold several."""
+    scorer: str | None = None
+    """The primary scorer (``NAME.score``, ``NAME.pass_rate``); the tool's first when unset."""
+    area: Area = "capability"
+    """Checklist area this suite provides evidence for."""
+    benchmark: Benchmark | None = None
+    """The Hub benchmark this suite is, for the card's ``.eval_results`` entries."""
+
+    @field_validator("name")
+    @classmethod
+    def _not_builtin(cls, name: str) -> str:
+        if name in BUILTIN_SUITES:
+            raise ValueError(f"'{name}' is the name of a built-in suite: choose another")
+        return name
+
+    @property
+    def tool(self) -> ImportTool:
+        return self.import_
+
+    def run(self, role: str) -> ImportedRun | None:
+        """The file of ``candidate`` or ``baseline``, with the suite's ``task`` as default."""
+        spec = self.candidate if role == "candidate" else self.baseline
+        if spec is None:
+            return None
+        if isinstance(spec, str):
+            return ImportedRun(path=spec, task=self.task)
+        return spec if spec.task is not None else ImportedRun(path=spec.path, task=self.task)
+
+
 def _suite_tag(data: Any) -> str | None:
     if isinstance(data, dict):
+        if "import" in data:
+            return "imported"
         return "builtin" if "builtin" in data else "user"
+    if isinstance(data, ImportedSuite):
+        return "imported"
     return "builtin" if isinstance(data, BuiltinSuite) else "user"
 
 
 Suite = Annotated[
-    Annotated[BuiltinSuite, Tag("builtin")] | Annotated[UserSuite, Tag("user")],
+    Annotated[BuiltinSuite, Tag("builtin")]
+    | Annotated[UserSuite, Tag("user")]
+    | Annotated[ImportedSuite, Tag("imported")],
     Discriminator(_suite_tag),
 ]

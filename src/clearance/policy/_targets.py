@@ -81,6 +81,14 @@ class RecordedTarget(_TargetBase):
     """JSONL of earlier responses keyed by sample id (written by ``clearance eval --record``)."""
 
 
+class ImportedTarget(_TargetBase):
+    adapter: Literal["imported"]
+    """Nothing is called: every suite of the policy is imported (``import:``) from result
+    files another tool wrote, and those files are this target's evidence."""
+    model: str | None = None
+    """The model the files were produced with, for reports and cards."""
+
+
 def _adapter_tag(data: Any) -> str | None:
     if isinstance(data, dict):
         tag = data.get("adapter")
@@ -91,11 +99,12 @@ def _adapter_tag(data: Any) -> str | None:
 Target = Annotated[
     Annotated[OpenAITarget, Tag("openai")]
     | Annotated[PythonTarget, Tag("python")]
-    | Annotated[RecordedTarget, Tag("recorded")],
+    | Annotated[RecordedTarget, Tag("recorded")]
+    | Annotated[ImportedTarget, Tag("imported")],
     Discriminator(
         _adapter_tag,
         custom_error_type="invalid_adapter",
-        custom_error_message="adapter must be one of: openai, python, recorded",
+        custom_error_message="adapter must be one of: openai, python, recorded, imported",
     ),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path as FsPath
 
-from clearance.policy._models import BuiltinSuite, Policy, UserSuite
+from clearance.policy._models import BuiltinSuite, ImportedSuite, ImportedTarget, Policy, UserSuite
 from clearance.policy._problems import PolicyErrors, Problem
 from clearance.policy._suggest import did_you_mean
 from clearance.policy._vocab import AREAS, BUILTIN_METRICS, BUILTIN_SUITES, USER_SUITE_METRICS
@@ -20,7 +20,7 @@ def known_metrics(policy: Policy) -> list[str]:
     for suite in policy.suites:
         names = (
             BUILTIN_SUITES[suite.name] if isinstance(suite, BuiltinSuite) else USER_SUITE_METRICS
-        )
+        )  # an imported suite also reports one metric per scorer of its files
         metrics.extend(f"{suite.name}.{m}" for m in names)
     return metrics
 
@@ -76,6 +76,36 @@ def _suite_problems(policy: Policy, file: str) -> Iterator[Issue]:
             )
         if isinstance(suite, BuiltinSuite) and suite.judge:
             yield from _model_judge_problems(policy, suite, i)
+        if isinstance(suite, ImportedSuite):
+            yield from _import_problems(policy, suite, i, folder)
+        else:
+            yield from _live_suite_problems(policy, suite, i)
+
+
+def _import_problems(
+    policy: Policy, suite: ImportedSuite, i: int, folder: FsPath
+) -> Iterator[Issue]:
+    for role in ("candidate", "baseline"):
+        run = suite.run(role)
+        if run is not None and not (folder / run.path).exists():
+            yield (
+                ("suites", i, role),
+                f"the {suite.tool} result file '{run.path}' does not exist",
+                f"paths are relative to {folder.resolve()}; fix the path or run the tool first",
+            )
+
+
+def _live_suite_problems(policy: Policy, suite: object, i: int) -> Iterator[Issue]:
+    for role in ("candidate", "baseline"):
+        if isinstance(getattr(policy.targets, role), ImportedTarget):
+            name = getattr(suite, "name", "?")
+            yield (
+                ("suites", i),
+                f"suite '{name}' is run against targets.{role}, which is 'adapter: "
+                "imported' (it answers no requests)",
+                f"declare a live targets.{role} (openai, python or recorded), or import "
+                "this suite's results with 'import:'",
+            )
 
 
 def _model_judge_problems(policy: Policy, suite: BuiltinSuite, i: int) -> Iterator[Issue]:
@@ -96,11 +126,30 @@ def _model_judge_problems(policy: Policy, suite: BuiltinSuite, i: int) -> Iterat
         )
 
 
+def imported_suite_of(policy: Policy, metric: str) -> ImportedSuite | None:
+    """The imported suite a metric ``NAME.SCORER`` belongs to, if it names one (its
+    scorers are the files', known only when they are read)."""
+    name = metric.rpartition(".")[0]
+    for suite in policy.suites:
+        if isinstance(suite, ImportedSuite) and suite.name == name:
+            return suite
+    return None
+
+
 def _gate_problems(policy: Policy) -> Iterator[Issue]:
     metrics = known_metrics(policy)
     for area in AREAS:
         for i, gate in enumerate(getattr(policy.gates, area)):
             where: Path = ("gates", area, i, "metric")
+            imported = imported_suite_of(policy, gate.metric)
+            if imported is not None:
+                if gate.vs_baseline and imported.baseline is None:
+                    yield (
+                        ("gates", area, i, "vs_baseline"),
+                        f"a vs_baseline gate on '{imported.name}' needs its baseline file",
+                        f"add 'baseline:' to suite '{imported.name}', or use 'min'/'max'",
+                    )
+                continue
             if gate.metric not in metrics:
                 hint = did_you_mean(gate.metric, metrics) or (
                     "declare the suite under 'suites', or use a built-in metric "

@@ -19,7 +19,7 @@ from huggingface_hub import ModelCard
 from pydantic import ValidationError
 
 from clearance import governance
-from clearance.cards import Approver, build_card, load_card
+from clearance.cards import EVAL_RESULTS_FOLDER, Approver, build_card, eval_result_files, load_card
 from clearance.checklist import Report
 from clearance.errors import ClearanceError, DataError, NotFoundError
 from clearance.policy import Policy
@@ -139,9 +139,12 @@ def write_card(
     verbatim_examples: bool = False,
 ) -> ModelCard:
     """Render the card of ``check`` and hand its text to ``save`` (the command line
-    passes its atomic writer, which reports a path it cannot write); return the card."""
+    passes its atomic writer, which reports a path it cannot write), then each of its
+    ``.eval_results/*.yaml`` entries beside it; return the card."""
     card = render_card(policy, check, path, kind=kind, verbatim_examples=verbatim_examples)
     save(path, str(card))
+    for name, text in eval_result_files(policy, check.report).items():
+        save(path.parent / EVAL_RESULTS_FOLDER / name, text)
     return card
 
 

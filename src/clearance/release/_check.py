@@ -30,6 +30,7 @@ from clearance.evals import (
     evaluate,
     prices_for,
 )
+from clearance.imports import ImportedSuiteRuns, import_suites
 from clearance.policy import Policy, release_tag
 from clearance.release._probes import measure
 from clearance.store import GateRecord, Store, Tx
@@ -73,22 +74,29 @@ def run_check(
     config = replace(config or EvalConfig(), resume=reuse)
     roles: list[Role] = ["candidate", "baseline"] if policy.targets.baseline else ["candidate"]
     summaries = evaluate(policy, store, config, roles=roles, on_progress=on_progress)
-    by_role = {role: [s.run_id for s in summaries if s.role == role] for role in roles}
+    imported = import_suites(policy, store)
+    by_role = {
+        role: [s.run_id for s in summaries if s.role == role]
+        + [r.run_id for suite in imported for r in suite.runs if r.role == role]
+        for role in ("candidate", "baseline")
+    }
     candidate = priced(
-        load_runs(store, _label(policy, "candidate"), by_role["candidate"]),
+        load_runs(store, _label(policy, "candidate", imported), by_role["candidate"]),
         prices_for(policy.targets.candidate),
     )
     baseline = (
         priced(
-            load_runs(store, _label(policy, "baseline"), by_role["baseline"]),
+            load_runs(store, _label(policy, "baseline", imported), by_role["baseline"]),
             prices_for(policy.targets.baseline),
         )
         if policy.targets.baseline
+        else load_runs(store, _label(policy, "baseline", imported), by_role["baseline"])
+        if by_role["baseline"]
         else None
     )
     evidence = Evidence(candidate, baseline)
     name = release or release_name(policy, candidate)
-    provenance = [s.provenance for s in summaries]
+    provenance = [s.provenance for s in summaries] + [n for s in imported for n in s.notes()]
     report, evidence = conclude(
         policy, store, evidence, name, actor=actor, waivers=waivers, provenance=provenance
     )
@@ -151,9 +159,14 @@ def priced(side: Side, prices: ResolvedPrices) -> Side:
     return replace(side, outcomes=outcomes)
 
 
-def _label(policy: Policy, role: str) -> str:
+def _label(policy: Policy, role: str, imported: Sequence[ImportedSuiteRuns] = ()) -> str:
     spec = getattr(policy.targets, role)
-    return str(spec.label or getattr(spec, "model", None) or getattr(spec, "callable", role))
+    if spec is not None:
+        named = spec.label or getattr(spec, "model", None) or getattr(spec, "callable", None)
+        if named:
+            return str(named)
+    models = [r.task.model for s in imported for r in s.runs if r.role == role and r.task.model]
+    return models[0] if models else role
 
 
 def release_name(policy: Policy, candidate: Side) -> str:

@@ -14,7 +14,14 @@ import aiohttp
 from clearance import governance
 from clearance.cards import check_card, load_card
 from clearance.errors import ClearanceError
-from clearance.policy import OpenAITarget, Policy, PythonTarget, RecordedTarget, probe_metric
+from clearance.policy import (
+    ImportedTarget,
+    OpenAITarget,
+    Policy,
+    PythonTarget,
+    RecordedTarget,
+    probe_metric,
+)
 from clearance.release._drill import Drill
 from clearance.store import Store
 from clearance.targets import CallError, CallKey, Completion, Message, TargetOptions, build_target
@@ -141,12 +148,12 @@ def baseline_health(policy: Policy, probes: Probes) -> None:
     if spec is None:
         probes.set(metric, None, "no baseline target declared")
         return
-    if isinstance(spec, RecordedTarget):
+    if isinstance(spec, RecordedTarget | ImportedTarget):
         probes.set(
             metric,
             None,
-            "the baseline is a recording (adapter: recorded), which cannot serve a rollback: "
-            "declare the live baseline (openai or python) to measure its health",
+            f"the baseline is not live (adapter: {spec.adapter}), so it cannot serve a "
+            "rollback: declare the live baseline (openai or python) to measure its health",
         )
         return
     folder = policy.source.folder if policy.source is not None else None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from clearance.policy import OpenAITarget, PythonTarget, RecordedTarget
+from clearance.errors import TargetError
+from clearance.policy import ImportedTarget, OpenAITarget, PythonTarget, RecordedTarget
 from clearance.targets._base import Target
 from clearance.targets._openai import OpenAIChat
 from clearance.targets._python import PythonCallable
@@ -30,12 +31,14 @@ class TargetOptions:
 
 
 def build_target(
-    spec: OpenAITarget | PythonTarget | RecordedTarget, options: TargetOptions | None = None
+    spec: OpenAITarget | PythonTarget | RecordedTarget | ImportedTarget,
+    options: TargetOptions | None = None,
 ) -> Target:
     """The live ``Target`` for a policy target description.
 
     Raises:
-        TargetError: a callable cannot be imported or a recording does not exist.
+        TargetError: a callable cannot be imported, a recording does not exist, or the
+            target is ``imported`` (it answers no requests).
         DataError: a recording is malformed.
     """
     opts = options or TargetOptions()
@@ -43,4 +46,9 @@ def build_target(
         return OpenAIChat(spec, role=opts.role, connections=opts.connections)
     if isinstance(spec, PythonTarget):
         return PythonCallable(spec, folder=opts.folder, role=opts.role, threads=opts.threads)
+    if isinstance(spec, ImportedTarget):
+        raise TargetError(
+            f"{opts.role} target is 'adapter: imported': it answers no requests",
+            fix="declare a live target (openai, python or recorded) to run suites against it",
+        )
     return Replay(spec, folder=opts.folder, role=opts.role)
