@@ -124,3 +124,27 @@ def test_a_changed_item_and_a_missing_one_are_reported_and_block_the_paired_gate
     noted = "\n".join(report["evidence_runs"])
     assert "changed between the runs" in noted and "on the candidate only" in noted
     assert absolute["status"] == "pass"  # the candidate's own bound needs no pairing
+
+
+def test_two_providers_of_one_promptfoo_file_pair_by_task(
+    store: Store, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    both = str(FIXTURES / "promptfoo/both.json")
+    policy = write_policy(tmp_path, "promptfoo", "promptfoo/both.json")
+    data = yaml.safe_load(policy.read_text())
+    data["suites"][0]["candidate"] = {"path": both, "task": "candidate"}
+    data["suites"][0]["baseline"] = {"path": both, "task": "baseline"}
+    policy.write_text(yaml.safe_dump(data))
+    code, report = check(capsys, policy, store_url)
+    assert code == 0, report["reasons"]
+    paired, _ = capability(report)
+    assert paired["n"] == 50 and paired["status"] == "pass", paired
+
+
+def test_the_same_run_as_candidate_and_baseline_is_refused(
+    store: Store, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = write_policy(tmp_path, "deepeval", FILES["deepeval"][0])
+    code = run(["check", "--policy", str(policy), "--db", store_url])
+    assert code == 2
+    assert "the same run" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from clearance.common import canonical_sha256
+from clearance.errors import DataError
 from clearance.imports._model import ImportedItem, ImportedTask
 from clearance.imports._pair import Pairing, pair
 from clearance.imports._read import read_task
@@ -89,6 +90,13 @@ def _import_suite(
         runs.append(_store_side(store, suite, role, task))
     sides = {r.role: r.task for r in runs}
     both = "candidate" in sides and "baseline" in sides
+    if both and content_digest(sides["candidate"]) == content_digest(sides["baseline"]):
+        raise DataError(
+            f"suite '{suite.name}': the candidate's and the baseline's results are the same "
+            f"run ({sides['baseline'].source})",
+            file=sides["candidate"].source,
+            fix="point 'baseline:' at the baseline's own run (or name its task)",
+        )
     pairing = pair(sides["candidate"], sides["baseline"]) if both else None
     return ImportedSuiteRuns(suite.name, tuple(runs), pairing)
 
