@@ -91,3 +91,37 @@ def test_files_of_different_tools_do_not_pair(
         capsys, str(FIXTURES / "inspect/candidate.eval"), str(FIXTURES / "deepeval/baseline.json")
     )
     assert code == 2 and "fix:" in err
+
+
+def two_task_run(folder: Path, source: Path) -> Path:
+    """An lm-eval output with the tasks ``arith_a`` and ``arith_b`` (a group's subtasks):
+    the committed run's results and samples under both names."""
+    results = next(source.glob("results_*.json"))
+    stamp = results.stem.removeprefix("results_")
+    data = json.loads(results.read_text())
+    for key in ("configs", "versions", "n-shot", "results", "n-samples", "higher_is_better"):
+        if isinstance(data.get(key), dict) and "arith" in data[key]:
+            entry = data[key].pop("arith")
+            for name in ("arith_a", "arith_b"):
+                data[key][name] = {**entry, "task": name} if key == "configs" else entry
+    folder.mkdir()
+    (folder / results.name).write_text(json.dumps(data))
+    samples = (source / f"samples_arith_{stamp}.jsonl").read_text()
+    for name in ("arith_a", "arith_b"):
+        (folder / f"samples_{name}_{stamp}.jsonl").write_text(samples)
+    return folder
+
+
+def test_a_pattern_takes_several_tasks_as_one_suite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ours = two_task_run(tmp_path / "cand", FIXTURES / "lm-eval/candidate")
+    theirs = two_task_run(tmp_path / "base", FIXTURES / "lm-eval/baseline")
+    code, _, err = cli(capsys, str(ours))
+    assert code == 2 and "arith_a, arith_b" in err and "pattern" in err
+    code, out, _ = cli(capsys, str(ours), str(theirs), "--task", "arith_*", "-f", "json")
+    assert code == 0, out
+    shown = json.loads(out)
+    assert shown["candidate"]["items"] == 200 and shown["pairing"]["matched"] == 200
+    code, out, _ = cli(capsys, str(ours), str(theirs), "--task", "nothing_*")
+    assert code == 2

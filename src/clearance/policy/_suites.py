@@ -142,7 +142,9 @@ class ImportedRun(Strict):
     path: str = Field(min_length=1)
     """The file the tool wrote (relative to the policy file's folder)."""
     task: str | None = None
-    """The task (promptfoo: the provider) to take, when the file holds several."""
+    """The task (promptfoo: the provider) to take, when the file holds several; a
+    pattern such as ``mmlu_*`` takes every matching task as one (items keyed
+    ``TASK/ID``)."""
 
 
 class ImportedSuite(Strict):
@@ -162,7 +164,8 @@ class ImportedSuite(Strict):
     baseline: ImportedRun | str | None = None
     """The baseline's result file (or ``{path, task}``), run on the same items."""
     task: str | None = None
-    """The task to take from both files, when they hold several."""
+    """The task to take from both files, when they hold several (or a pattern such as
+    ``mmlu_*`` for several as one)."""
     scorer: str | None = None
     """The primary scorer (``NAME.score``, ``NAME.pass_rate``); the tool's first when unset."""
     area: Area = "capability"
