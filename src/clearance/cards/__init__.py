@@ -5,7 +5,7 @@ from clearance.cards._check import CardProblem, check_card, load_card
 from clearance.cards._cyclonedx import to_cyclonedx
 from clearance.cards._diff import card_metrics, card_sections, diff_cards
 from clearance.cards._eval_results import FOLDER as EVAL_RESULTS_FOLDER
-from clearance.cards._eval_results import eval_result_files, missing_benchmarks
+from clearance.cards._eval_results import eval_result_files
 from clearance.cards._sections import MODEL_SECTIONS, SYSTEM_SECTIONS, required_sections
 
 __all__ = [
@@ -21,7 +21,6 @@ __all__ = [
     "diff_cards",
     "eval_result_files",
     "load_card",
-    "missing_benchmarks",
     "required_sections",
     "to_cyclonedx",
 ]

@@ -43,7 +43,7 @@ import zstandard
 
 from clearance.common import canonical_sha256
 from clearance.errors import DataError
-from clearance.imports._model import ImportedItem, ImportedTask
+from clearance.imports._model import ImportedItem, ImportedTask, hub_dataset
 
 __all__ = ["read", "recognises"]
 
@@ -407,6 +407,7 @@ def _task(path: Path, header: Location, samples: list[Location], notes: list[str
         items=tuple(items),
         source=str(path),
         notes=tuple(notes),
+        dataset=_hub_dataset(spec),
     )
 
 
@@ -430,6 +431,14 @@ def _status_notes(header: Location) -> list[str]:
     if isinstance(error.value, dict) and isinstance(error.value.get("message"), str):
         message = f": {error.value['message']}"
     return [f"the run's status is {status!r}, not 'success'{message}"]
+
+
+def _hub_dataset(spec: Location) -> str | None:
+    """The Hub dataset the task ran on, when the log names one (an ``hf_dataset``)."""
+    dataset = spec.get("dataset")
+    if not isinstance(dataset.value, dict):
+        return None
+    return hub_dataset(dataset.value.get("location")) or hub_dataset(dataset.value.get("name"))
 
 
 def _dataset_ids(spec: Location) -> list[str]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from clearance.common import canonical_sha256
 from clearance.errors import DataError
-from clearance.imports._model import ImportedItem, ImportedTask
+from clearance.imports._model import ImportedItem, ImportedTask, hub_dataset
 
 __all__ = ["read", "recognises"]
 
@@ -325,6 +325,7 @@ def _task(
         items=items,
         source=str(path),
         notes=_notes(primary, scorers) + _limit_notes(info, task),
+        dataset=hub_dataset(info.configs.get(task, {}).get("dataset_path")),
     )
 
 

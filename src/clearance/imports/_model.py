@@ -10,7 +10,9 @@ changed between the two runs is found instead of being compared as if it were th
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
 Tool = Literal["inspect", "lm-eval", "promptfoo", "deepeval"]
@@ -68,6 +70,8 @@ class ImportedTask:
         source: The file read.
         notes: What the reader noticed and the user should know (e.g. a run the tool
             marks as not finished).
+        dataset: The Hugging Face dataset the task ran on, when the file names one
+            (``owner/name``): the card's ``.eval_results`` entry points at it.
     """
 
     tool: Tool
@@ -78,3 +82,19 @@ class ImportedTask:
     items: tuple[ImportedItem, ...] = ()
     source: str = ""
     notes: tuple[str, ...] = ()
+    dataset: str | None = None
+
+
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+"""What a Hugging Face dataset id looks like (``owner/name``)."""
+LOCAL_SUFFIXES = frozenset({".json", ".jsonl", ".csv", ".parquet", ".txt", ".arrow", ".tsv"})
+
+
+def hub_dataset(name: object) -> str | None:
+    """``name`` when it reads as a Hub dataset id rather than a local file or a loader
+    name (``json``, ``/data/x.jsonl``, ``data/items.csv``)."""
+    if not isinstance(name, str) or not HUB_ID.fullmatch(name):
+        return None
+    if PurePosixPath(name).suffix.lower() in LOCAL_SUFFIXES:
+        return None
+    return name

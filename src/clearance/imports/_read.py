@@ -112,4 +112,5 @@ def combined(name: str, tasks: list[ImportedTask]) -> ImportedTask:
         items=items,
         source=tasks[0].source,
         notes=notes,
+        dataset=next((t.dataset for t in tasks if t.dataset), None),
     )

@@ -17,7 +17,7 @@ from clearance.imports._read import read_task
 from clearance.policy import ImportedSuite, Policy
 from clearance.store import Store
 
-READER_VERSION = 1
+READER_VERSION = 2
 """Bumped when a reader changes what it makes of a file (stored runs are then re-read)."""
 
 
@@ -148,6 +148,7 @@ def _provenance(task: ImportedTask) -> dict[str, Any]:
         "model": task.model,
         "source": task.source,
         "scorers": list(task.scorers),
+        "dataset": task.dataset,
     }
 
 

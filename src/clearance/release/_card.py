@@ -11,9 +11,10 @@ states a decision that already counts it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from huggingface_hub import ModelCard
 from pydantic import ValidationError
@@ -24,7 +25,7 @@ from clearance.checklist import Report
 from clearance.errors import ClearanceError, DataError, NotFoundError
 from clearance.policy import Policy
 from clearance.policy import default_release as policy_default_release
-from clearance.store import CheckRecord, Store
+from clearance.store import CheckRecord, Store, Tx
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class RecordedCheck:
     checked_at: datetime
     candidate_fingerprint: str
     approvals: tuple[Approver, ...] = ()
+    imported: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per imported suite, what the candidate's run recorded of its file (tool, task,
+    model, dataset)."""
 
     def policy_changed(self, policy: Policy) -> bool:
         """Whether ``policy`` is not the policy this check was decided under."""
@@ -71,6 +75,8 @@ def latest_check(store: Store, policy: Policy, release: str | None = None) -> Re
         else:
             found = tx.runs.latest_check_of_system(policy.system.name)
         fingerprint = tx.releases.by_id(found.release_id).candidate_fingerprint if found else ""
+        report = stored_report(found) if found is not None else None
+        imported = _imported(tx, report) if report is not None else {}
     if found is None:
         what = f"release '{name}'" if name else f"system '{policy.system.name}'"
         raise NotFoundError(
@@ -78,10 +84,15 @@ def latest_check(store: Store, policy: Policy, release: str | None = None) -> Re
             fix="run 'clearance check' with this policy (and --release if it was "
             "checked under another name); the card states the latest recorded check",
         )
-    report = stored_report(found)
-    return RecordedCheck(
-        found.release, report, found.created_at, fingerprint, _approvals(store, found.release)
-    )
+    assert report is not None
+    approvals = _approvals(store, found.release)
+    return RecordedCheck(found.release, report, found.created_at, fingerprint, approvals, imported)
+
+
+def _imported(tx: Tx, report: Report) -> dict[str, dict[str, Any]]:
+    """Suite -> the provenance the candidate's imported run recorded."""
+    runs = tx.runs.many(report.runs.get("candidate", {}).values())
+    return {r.suite: dict(r.config["imported"]) for r in runs if "imported" in r.config}
 
 
 def stored_report(check: CheckRecord) -> Report:
@@ -143,7 +154,7 @@ def write_card(
     ``.eval_results/*.yaml`` entries beside it; return the card."""
     card = render_card(policy, check, path, kind=kind, verbatim_examples=verbatim_examples)
     save(path, str(card))
-    for name, text in eval_result_files(policy, check.report).items():
+    for name, text in eval_result_files(policy, check.report, check.imported).items():
         save(path.parent / EVAL_RESULTS_FOLDER / name, text)
     return card
 
