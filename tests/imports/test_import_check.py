@@ -13,20 +13,11 @@ import pytest
 import yaml
 
 from clearance.cli import run
+from clearance.policy import AREAS
 from clearance.store import Store
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "imports"
-OTHER_AREAS = [
-    "safety",
-    "security",
-    "privacy",
-    "reliability",
-    "cost",
-    "latency",
-    "monitoring",
-    "rollback",
-    "documentation",
-]
+OTHER_AREAS = [area for area in AREAS if area != "capability"]
 FILES: dict[str, tuple[str, str, str]] = {
     "inspect": ("inspect/candidate.eval", "inspect/baseline.eval", "inspect/baseline_changed.eval"),
     "lm-eval": ("lm-eval/candidate", "lm-eval/baseline", "lm-eval/baseline_changed"),

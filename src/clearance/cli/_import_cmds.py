@@ -90,13 +90,10 @@ def _means(task: ImportedTask) -> dict[str, float | None]:
 
 
 def _task_json(task: ImportedTask) -> dict[str, Any]:
+    from clearance.imports import provenance
+
     return {
-        "tool": task.tool,
-        "task": task.task,
-        "version": task.version,
-        "model": task.model,
-        "source": task.source,
-        "scorers": list(task.scorers),
+        **provenance(task),
         "items": len(task.items),
         "errors": sum(1 for i in task.items if i.error is not None),
         "means": _means(task),

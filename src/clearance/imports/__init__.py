@@ -10,6 +10,7 @@ from clearance.imports._store import (
     ImportedSuiteRuns,
     import_suites,
     primary_scorer,
+    provenance,
 )
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "key_of",
     "pair",
     "primary_scorer",
+    "provenance",
     "read_task",
     "read_tasks",
 ]

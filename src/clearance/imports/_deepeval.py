@@ -17,7 +17,6 @@ error. Conversational test cases are not read (a note says how many were left ou
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
@@ -27,6 +26,7 @@ from typing import Any
 
 from clearance.common import canonical_sha256
 from clearance.errors import DataError
+from clearance.imports._files import load_json
 from clearance.imports._model import ImportedItem, ImportedTask
 
 __all__ = ["read", "recognises"]
@@ -88,7 +88,7 @@ def _looks_like_run(path: Path) -> bool:
 
 def _read_file(path: Path) -> ImportedTask:
     """One test-run file as one task."""
-    run = _unwrap(path, _load_json(path))
+    run = _unwrap(path, load_json(path, _FIX_RERUN))
     cases = _list(path, run, "testCases", "testCases")
     items = _items(path, cases)
     notes = _notes(path, run)
@@ -109,40 +109,6 @@ def _read_file(path: Path) -> ImportedTask:
         source=str(path),
         notes=notes,
     )
-
-
-def _load_json(path: Path) -> Any:
-    """The file's JSON value; unreadable, non-UTF-8 or invalid JSON is a DataError."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise DataError(
-            f"cannot read the file: {exc.strerror or exc}",
-            file=str(path),
-            fix="check the path and its permissions",
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"the file is not UTF-8 text (byte {exc.start})", file=str(path), fix=_FIX_RERUN
-        ) from None
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise DataError(
-            f"the file is not valid JSON: {exc.msg}",
-            file=str(path),
-            line=exc.lineno,
-            fix=_FIX_RERUN,
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        raise DataError(
-            f"the file is not usable JSON: {exc}", file=str(path), fix=_FIX_RERUN
-        ) from None
-
-
-def _reject_constant(name: str) -> Any:
-    """NaN and Infinity are not numbers a score or a count can take."""
-    raise ValueError(f"{name} is not allowed")
 
 
 def _unwrap(path: Path, value: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from clearance.common import canonical_sha256
 from clearance.errors import DataError
+from clearance.imports._files import load_json
 from clearance.imports._model import ImportedItem, ImportedTask, hub_dataset
 
 __all__ = ["read", "recognises"]
@@ -133,7 +134,7 @@ def _one_results_file(folder: Path) -> Path:
 
 def _read_results(path: Path) -> list[ImportedTask]:
     """Every (task, filter) of a results file, from the samples files beside it."""
-    info = _run_info(path, _load_json(path))
+    info = _run_info(path, load_json(path, _FIX_POINT))
     stamp = _stamp(path.name, path)
     if not info.configs:
         raise DataError(
@@ -160,7 +161,7 @@ def _read_samples_file(path: Path) -> list[ImportedTask]:
     if stamp is not None:
         results = path.parent / f"results_{stamp}.json"
         if results.is_file():
-            info = _run_info(results, _load_json(results))
+            info = _run_info(results, load_json(results, _FIX_POINT))
     return _tasks_of(path, task, info)
 
 
@@ -188,21 +189,6 @@ def _stamp(name: str, path: Path) -> str:
 
 # ---------------------------------------------------------------------------
 # the results file
-
-
-def _load_json(path: Path) -> Any:
-    """A JSON file's value."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read the file: {exc}", file=str(path), fix=_FIX_POINT) from exc
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise DataError(
-            f"not valid JSON: {exc}", file=str(path), line=line, fix=_FIX_POINT
-        ) from exc
 
 
 def _run_info(path: Path, data: Any) -> _RunInfo:

@@ -31,6 +31,7 @@ from typing import Any
 
 from clearance.common import canonical_sha256
 from clearance.errors import DataError
+from clearance.imports._files import load_json
 from clearance.imports._model import ImportedItem, ImportedTask
 
 __all__ = ["read", "recognises"]
@@ -79,7 +80,7 @@ def read(path: Path) -> list[ImportedTask]:
             file=str(path),
             fix="pass the file given to 'promptfoo eval -o' (e.g. results.json)",
         )
-    results = _results(path, _load_json(path))
+    results = _results(path, load_json(path, _FIX_RERUN))
     rows = _list(path, results, "results", "results.results")
     parsed = [_parse_row(path, row, i) for i, row in enumerate(rows)]
     if not parsed:
@@ -93,40 +94,6 @@ def read(path: Path) -> list[ImportedTask]:
 
 
 # --- the file ---------------------------------------------------------------------------
-
-
-def _load_json(path: Path) -> Any:
-    """The file's JSON value; unreadable, non-UTF-8 or invalid JSON is a DataError."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise DataError(
-            f"cannot read the file: {exc.strerror or exc}",
-            file=str(path),
-            fix="check the path and its permissions",
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"the file is not UTF-8 text (byte {exc.start})", file=str(path), fix=_FIX_RERUN
-        ) from None
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise DataError(
-            f"the file is not valid JSON: {exc.msg}",
-            file=str(path),
-            line=exc.lineno,
-            fix=_FIX_RERUN,
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        raise DataError(
-            f"the file is not usable JSON: {exc}", file=str(path), fix=_FIX_RERUN
-        ) from None
-
-
-def _reject_constant(name: str) -> Any:
-    """NaN and Infinity are not numbers a score or a count can take."""
-    raise ValueError(f"{name} is not allowed")
 
 
 def _results(path: Path, value: Any) -> Row:

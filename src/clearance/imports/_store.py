@@ -117,7 +117,7 @@ def _store_side(store: Store, suite: ImportedSuite, role: str, task: ImportedTas
         found = tx.runs.latest(fingerprint, suite.name, suite_hash)
         if found is not None and found.status == "complete" and found.role == role:
             return ImportedRun(suite.name, role, found.id, task, reused=True)
-        config = {"imported": _provenance(task), "scorer": scorer}
+        config = {"imported": provenance(task), "scorer": scorer}
         run = tx.runs.create(
             role=role,
             target_fingerprint=fingerprint,
@@ -140,7 +140,8 @@ def primary_scorer(suite: ImportedSuite, task: ImportedTask) -> str | None:
     return task.scorers[0] if task.scorers else None
 
 
-def _provenance(task: ImportedTask) -> dict[str, Any]:
+def provenance(task: ImportedTask) -> dict[str, Any]:
+    """What a stored imported run records of where its results came from."""
     return {
         "tool": task.tool,
         "task": task.task,
