@@ -125,3 +125,14 @@ def test_a_pattern_takes_several_tasks_as_one_suite(
     assert shown["candidate"]["items"] == 200 and shown["pairing"]["matched"] == 200
     code, out, _ = cli(capsys, str(ours), str(theirs), "--task", "nothing_*")
     assert code == 2
+
+
+def test_eval_says_imported_suites_are_read_by_check_not_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from imports.test_import_check import FILES, write_policy
+
+    policy = write_policy(tmp_path, "inspect", FILES["inspect"][1])
+    code = run(["eval", "--policy", str(policy), "--db", f"sqlite:///{tmp_path}/s.db"])
+    assert code == 0
+    assert "not run (imported from another tool's files): arith" in capsys.readouterr().err

@@ -163,6 +163,14 @@ def eval_cmd(
             err.print(f"sampled {name}: {sampling.note}")
     for line in warnings:
         err.print(line)
+    from clearance.policy import ImportedSuite
+
+    imported = [s.name for s in loaded.suites if isinstance(s, ImportedSuite)]
+    if imported and (not suite or set(suite) & set(imported)):
+        err.print(
+            f"not run (imported from another tool's files): {', '.join(imported)}; "
+            "'clearance check' reads them"
+        )
     report_errors(summaries)
     require_results(summaries)  # every sample of a suite failed: exit 3
 
