@@ -129,8 +129,11 @@ def _write_card(
 ) -> None:
     from clearance.release import card_path, write_card
 
+    written: list[Path] = []
+
     def save(path: Path, text: str) -> None:
         write_atomic(path, text, what="the card", fix=_CARD_FIX)
+        written.append(path)
 
     path = card_path(loaded, out_path)
     write_card(loaded, recorded, path, save=save, kind=kind, verbatim_examples=verbatim)
@@ -139,6 +142,8 @@ def _write_card(
         f"wrote {path} ({kind or loaded.system.kind} card of {recorded.release}: check of "
         f"evidence {report.evidence_hash[:12]}, decision {report.decision})"
     )
+    for extra in written[1:]:
+        err.print(f"wrote {extra} (the Hub's .eval_results entry)")
 
 
 def _check_card(
