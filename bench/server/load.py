@@ -167,9 +167,7 @@ async def _load(url: str, token: str, seconds: float, clients: int, batch: int) 
 def _stored(store: Store) -> tuple[int, int]:
     with store.session() as session:
         rows = session.scalar(
-            select(func.count())
-            .select_from(TelemetryRow)
-            .where(TelemetryRow.release == RELEASE)
+            select(func.count()).select_from(TelemetryRow).where(TelemetryRow.release == RELEASE)
         )
         ids = session.scalar(
             select(func.count(func.distinct(TelemetryRow.event_id))).where(

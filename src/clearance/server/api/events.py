@@ -27,11 +27,11 @@ from clearance.server._state import ServerState, state_of
 try:
     import orjson
 
-    _loads: Callable[[bytes], Any] = orjson.loads
+    loads: Callable[[bytes], Any] = orjson.loads
 except ImportError:  # pragma: no cover - the 'fast' extra is optional
     import json
 
-    _loads = json.loads
+    loads = json.loads
 
 router = APIRouter(prefix="/v1", tags=["telemetry"], responses=PROBLEM_RESPONSES)
 State = Annotated[ServerState, Depends(state_of)]
@@ -39,7 +39,7 @@ MAX_EVENTS = 10_000
 """Events per request; larger batches must be split by the client."""
 MAX_BODY_BYTES = 8 * 1024 * 1024
 """Request body size (8 MiB); a larger body is refused with 413 before it is parsed."""
-_TOO_LARGE: dict[int | str, dict[str, Any]] = {
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
     413: {**PROBLEM_RESPONSES[422], "description": "Content Too Large"}
 }
 _BODY: dict[str, Any] = {
@@ -71,7 +71,7 @@ MAX_SUBJECT_RELEASES = 5
 @router.post(
     "/events",
     response_model=IngestReport,
-    responses=_TOO_LARGE,
+    responses=TOO_LARGE,
     openapi_extra={"requestBody": _BODY},
 )
 async def post_events(request: Request, state: State, who: Sender) -> IngestReport:
@@ -80,9 +80,9 @@ async def post_events(request: Request, state: State, who: Sender) -> IngestRepo
     Invalid events are skipped and listed under ``rejects`` by position (1-based).
     Only users listed under the policy's ``rollout.telemetry_senders`` may send (403 for
     anyone else); each batch is recorded in the audit log as ``telemetry.ingested``."""
-    events = _parse(await _read_body(request))
+    events = _parse(await read_body(request))
     try:
-        return await run_in_threadpool(_store_and_record, state, who.name, events)
+        return await run_in_threadpool(store_and_record, state, who.name, events)
     except (OverflowError, OSError) as exc:
         # A number beyond what a timestamp or a column can hold (ts=1e300, 1e400).
         raise DataError(
@@ -91,15 +91,15 @@ async def post_events(request: Request, state: State, who: Sender) -> IngestRepo
         ) from None
 
 
-def _store_and_record(state: ServerState, sender: str, events: list[Any]) -> IngestReport:
+def store_and_record(state: ServerState, sender: str, events: list[Any]) -> IngestReport:
     """Ingest the batch and audit who sent it, in one trip to the thread pool."""
     report = ingest(state.store, events, keep_rejects=MAX_EVENTS)
     if events:
-        _audit(state, sender, events, report)
+        audit_batch(state, sender, events, report)
     return report
 
 
-def _audit(state: ServerState, sender: str, events: list[Any], report: IngestReport) -> None:
+def audit_batch(state: ServerState, sender: str, events: list[Any], report: IngestReport) -> None:
     """One audit entry per batch: who sent it, about which releases, what was stored."""
     names = sorted({str(e["release"])[:200] for e in events if _has_release(e)})
     subject = ",".join(names[:MAX_SUBJECT_RELEASES])
@@ -138,7 +138,7 @@ class BodyTooLarge(DataError):
     http_status = 413
 
 
-async def _read_body(request: Request) -> bytes:
+async def read_body(request: Request) -> bytes:
     """The body, refused with 413 as soon as it is known to exceed MAX_BODY_BYTES: from
     ``Content-Length`` before reading, and by counting while reading (the header may be
     missing, as with chunked encoding, or wrong)."""
@@ -163,7 +163,7 @@ def _too_large(size: int | None) -> BodyTooLarge:
 
 def _parse(body: bytes) -> list[Any]:
     try:
-        events = _loads(body)
+        events = loads(body)
     except (ValueError, RecursionError) as exc:
         raise DataError(f"the body is not JSON: {exc}", fix="send a JSON array of events") from None
     if not isinstance(events, list):
