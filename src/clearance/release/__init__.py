@@ -15,22 +15,42 @@ from clearance.release._check import (
     release_name,
     run_check,
 )
+from clearance.release._delivery import (
+    HOOKS,
+    Answer,
+    Hook,
+    TriggerEvidence,
+    Verdict,
+    argo_analysis,
+    flagger_answer,
+    follow_weight,
+    judge,
+)
 from clearance.release._guards import GovernanceGuards
 from clearance.release._probes import Probes, card_probe, measure
 from clearance.release._rollout_view import RolloutView, rollout_view
 from clearance.release._steer import STEPS, as_step, look, steer
 
 __all__ = [
+    "HOOKS",
     "STEPS",
+    "Answer",
     "CheckOutcome",
     "GovernanceGuards",
+    "Hook",
     "Probes",
     "RolloutView",
+    "TriggerEvidence",
+    "Verdict",
+    "argo_analysis",
     "as_step",
     "card_path",
     "card_probe",
     "check_release_name",
     "conclude",
+    "flagger_answer",
+    "follow_weight",
+    "judge",
     "load_runs",
     "look",
     "measure",

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     )
     from clearance.rollout._guards import Guards, PermissiveGuards, StoreGuards
     from clearance.rollout._ingest import TS_WINDOW, IngestReport, Reject, TsWindow, ingest
+    from clearance.rollout._litellm import Deployments, litellm_weights, payload_event
     from clearance.rollout._monitor import Decision, Firing, Monitor, Snapshot, split_alpha
     from clearance.rollout._notify import Webhook, notify
     from clearance.rollout._otlp import span_events
+    from clearance.rollout._otlp_proto import proto_log_events, proto_span_events
     from clearance.rollout._prometheus import PrometheusProvider
     from clearance.rollout._provider import MetricProvider, StoreProvider
     from clearance.rollout._router import Assignment, Router, bucket, prefix_audience
@@ -50,6 +52,9 @@ _HOME = {
     "Firing": "clearance.rollout._monitor",
     "Guards": "clearance.rollout._guards",
     "IngestReport": "clearance.rollout._ingest",
+    "Deployments": "clearance.rollout._litellm",
+    "litellm_weights": "clearance.rollout._litellm",
+    "payload_event": "clearance.rollout._litellm",
     "JsonlSink": "clearance.rollout._track",
     "MetricProvider": "clearance.rollout._provider",
     "MetricReport": "clearance.rollout._trackers",
@@ -82,6 +87,8 @@ _HOME = {
     "parse_events": "clearance.rollout._telemetry",
     "pause": "clearance.rollout._controller",
     "prefix_audience": "clearance.rollout._router",
+    "proto_log_events": "clearance.rollout._otlp_proto",
+    "proto_span_events": "clearance.rollout._otlp_proto",
     "resume": "clearance.rollout._controller",
     "rollback": "clearance.rollout._controller",
     "simulate": "clearance.rollout._simulate",
@@ -114,6 +121,7 @@ __all__ = [
     "Change",
     "Controller",
     "Decision",
+    "Deployments",
     "EventColumns",
     "Firing",
     "Guards",
@@ -146,10 +154,14 @@ __all__ = [
     "bucket",
     "diurnal_times",
     "ingest",
+    "litellm_weights",
     "notify",
     "parse_events",
     "pause",
+    "payload_event",
     "prefix_audience",
+    "proto_log_events",
+    "proto_span_events",
     "resume",
     "rollback",
     "simulate",

@@ -31,6 +31,10 @@ TAGS = [
     {"name": "audit", "description": "The hash-chained audit log and its verification."},
     {"name": "rollouts", "description": "Staged rollout: status, advance, pause, rollback."},
     {"name": "telemetry", "description": "Telemetry events in; sticky routing out."},
+    {
+        "name": "delivery",
+        "description": "Argo Rollouts analysis and Flagger webhooks: clearance decides.",
+    },
 ]
 
 
@@ -86,8 +90,11 @@ def _routes(app: FastAPI) -> None:
     from clearance.server.api import (
         approvals,
         audit,
+        delivery,
         events,
         incidents,
+        litellm,
+        otlp,
         releases,
         rollouts,
         scorecard,
@@ -96,7 +103,8 @@ def _routes(app: FastAPI) -> None:
     from clearance.server.web import pages
 
     app.add_api_route("/healthz", _health, methods=["GET"], response_model=Health, tags=["health"])
-    for module in (releases, approvals, incidents, audit, rollouts, scorecard, events, users):
+    modules = (releases, approvals, incidents, audit, rollouts, scorecard, events, users)
+    for module in (*modules, otlp, delivery, litellm):
         app.include_router(module.router)
     pages.mount(app)
 
